@@ -1,0 +1,82 @@
+# The project's interface, for people and for CI alike (.ci/run calls `make test`).
+# Every target documents itself: `make help`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Both service packages are importable from the root venv without installing them.
+export PYTHONPATH := $(CURDIR)/services/backend:$(CURDIR)/services/frontend
+
+PRESET ?= tiny
+OUT ?= build/models/$(PRESET)
+# The tiny random model every test and local run without network uses.
+TINY_MODEL := build/models/tiny
+TEST_OUTPUT ?= test-output
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements-dev.txt services/backend/requirements.txt services/backend/requirements-transformers.txt services/frontend/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -r requirements-dev.txt
+	touch $@
+
+.PHONY: install
+install: $(BIN)/.installed ## Create .venv with everything for development and tests
+
+.PHONY: system-deps
+system-deps: ## Install the system packages the full test suite needs (apt-get, when missing)
+	bash scripts/system-deps.sh
+
+.PHONY: random-model
+random-model: install ## Build a random-weight Marian checkpoint: make random-model PRESET=tiny|opus-mt OUT=DIR
+	$(BIN)/python -m backend.tools.random_model --preset $(PRESET) --out $(OUT)
+
+$(TINY_MODEL)/config.json: | $(BIN)/.installed
+	$(BIN)/python -m backend.tools.random_model --preset tiny --out $(TINY_MODEL)
+
+.PHONY: run-backend
+run-backend: install ## Run the backend alone on 127.0.0.1:8001 (MODEL, ENGINE, ... from the environment)
+	$(BIN)/python -m backend --host 127.0.0.1 --port 8001
+
+.PHONY: run-frontend
+run-frontend: install ## Run the frontend alone on 127.0.0.1:8002 (BACKEND_URL, DATABASE_URL, ...)
+	$(BIN)/python -m frontend --host 127.0.0.1 --port 8002
+
+.PHONY: run
+run: install ## Run the whole app (Traefik, backend, frontend, SQLite) on http://127.0.0.1:8080/
+	$(BIN)/python scripts/run_local.py
+
+.PHONY: lint
+lint: install ## Lint code, YAML, Dockerfiles and workflows
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	bash scripts/lint-dockerfiles.sh $(BIN)
+
+.PHONY: test
+test: install system-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
+	mkdir -p $(TEST_OUTPUT)
+	$(BIN)/pytest --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm
+	$(BIN)/pytest -m "not browser and not swarm" $(PYTEST_ARGS)
+
+.PHONY: test-swarm
+test-swarm: install system-deps $(TINY_MODEL)/config.json ## Deploy the real stack on a real single-node Swarm and check it
+	$(BIN)/pytest -m swarm tests/swarm $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: install ## Measure engine, service and fairness figures on the random opus-mt-shaped model
+	$(BIN)/python services/backend/benchmarks/run.py
+
+.PHONY: clean
+clean: ## Remove build output, test output and caches (keeps .venv and data/)
+	rm -rf build $(TEST_OUTPUT) .pytest_cache .ruff_cache .hypothesis
