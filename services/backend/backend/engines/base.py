@@ -1,0 +1,33 @@
+"""The one small protocol every translation engine implements.
+
+The batcher, the cache, the segmenter's long-sentence splitting and the tests only ever see this
+protocol, so they never care whether CTranslate2 or transformers runs underneath.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+class EngineError(RuntimeError):
+    """A batch could not be translated; every request waiting on it must fail with this."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Translate batches of source token sequences; blocking, so callers run it off the event loop."""
+
+    #: "ctranslate2" or "transformers" (reported in API responses and metrics).
+    name: str
+    #: The model identifier the engine was loaded from (HF id or local path), reported to clients.
+    model: str
+    #: The longest source token sequence the model accepts, end-of-sentence token excluded.
+    max_input_tokens: int
+
+    def tokenize(self, texts: list[str]) -> list[list[str]]:
+        """Return the source sub-word tokens of each text, without the end-of-sentence token."""
+        ...
+
+    def translate_batch(self, batch: list[list[str]]) -> list[str]:
+        """Translate token sequences and return one detokenized string per sequence, in order."""
+        ...
