@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Both service packages are importable from the root venv without installing them.
-export PYTHONPATH := $(CURDIR)/services/backend:$(CURDIR)/services/frontend
+export PYTHONPATH := $(CURDIR):$(CURDIR)/services/backend:$(CURDIR)/services/frontend
 
 PRESET ?= tiny
 OUT ?= build/models/$(PRESET)

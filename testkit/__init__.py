@@ -1,0 +1,1 @@
+"""Test support shared by the services' tests and the cross-service tests in tests/."""

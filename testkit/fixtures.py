@@ -1,0 +1,90 @@
+"""Pytest fixtures shared by every test folder: the tiny model, a real backend, a real browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.models import tiny_model_dir
+from testkit.servers import REPO_ROOT, free_port, python_server
+
+TEST_OUTPUT = Path(os.environ.get("TEST_OUTPUT", REPO_ROOT / "test-output"))
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling hosts this machine cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def test_output_dir() -> Path:
+    """Return the folder for logs, screenshots and reports (TEST_OUTPUT, default ./test-output)."""
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    return TEST_OUTPUT
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(test_output_dir: Path) -> Path:
+    """Return the folder browser tests save their screenshots in."""
+    path = test_output_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> Path:
+    """Return the directory of the tiny random Marian checkpoint, building it when missing."""
+    return tiny_model_dir()
+
+
+@pytest.fixture(scope="session")
+def backend_url(
+    tiny_model: Path, test_output_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Run the real backend (CTranslate2, tiny model) on a free port; yield its URL once ready."""
+    env = {
+        "MODEL": str(tiny_model),
+        "ENGINE": "ctranslate2",
+        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("model-cache")),
+        "HF_HUB_OFFLINE": "1",
+    }
+    with python_server(
+        "backend",
+        port=free_port(),
+        ready_path="/readyz",
+        log_path=test_output_dir / "logs" / "backend.log",
+        env=env,
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Launch Debian's Chromium through Playwright once a session (sync API: sync tests only)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: object) -> Iterator[object]:
+    """Open a fresh browser context and page; closed after the test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
