@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the full test suite needs, only those that are missing.
-# Needs root (CI and our machines run as root); elsewhere it says what to install and exits non-zero.
+# Runs apt-get as root, or through sudo where that works without a password (GitHub's runners);
+# otherwise it says what to install and exits non-zero.
 set -euo pipefail
 
 # command-to-check → Debian package
@@ -18,12 +19,17 @@ for cmd in "${!wanted[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "system-deps: missing Debian packages: ${missing[*]}; install them as root:" >&2
-  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
-  exit 1
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    echo "system-deps: missing Debian packages: ${missing[*]}; install them as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
 fi
 echo "system-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
