@@ -1,0 +1,1 @@
+"""Developer tools of the backend (random models for tests and benchmarks)."""
