@@ -1,0 +1,64 @@
+"""Run the frontend under hypercorn: `python -m frontend --host 127.0.0.1 --port 8002`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from frontend.app import create_app
+from frontend.config import ConfigError, Settings
+from frontend.logging_setup import configure_logging
+
+log = logging.getLogger("frontend")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m frontend", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8002, help="port to listen on")
+    parser.add_argument(
+        "--graceful-timeout-s",
+        type=float,
+        default=20.0,
+        help="seconds running requests get to finish after SIGTERM",
+    )
+    return parser.parse_args(argv)
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    config = Config()
+    config.bind = [f"{args.host}:{args.port}"]
+    config.graceful_timeout = args.graceful_timeout_s
+    config.accesslog = None  # the app logs one JSON line per request itself
+    config.errorlog = "-"
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Swarm sends SIGTERM on update/scale-down: stop accepting, let running requests finish.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(create_app(settings), config, shutdown_trigger=stop.wait)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Configure logging, read settings and serve until SIGTERM or SIGINT."""
+    args = parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"frontend: configuration error: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    log.info("starting on %s:%d", args.host, args.port)
+    asyncio.run(_serve(settings, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

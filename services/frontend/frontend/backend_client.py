@@ -1,0 +1,171 @@
+"""The frontend's only way to the backend: a streamed NDJSON translation over httpx."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+STREAM_PATH = "/v1/translate/stream"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class BackendError(Exception):
+    """The backend could not produce the translation; the message is safe to show to users."""
+
+    #: The HTTP status the frontend answers with.
+    status_code = 502
+
+
+class BackendUnavailable(BackendError):
+    """The backend cannot be reached, times out or is not ready (503)."""
+
+    status_code = 503
+
+
+class BackendFailed(BackendError):
+    """The backend answered with an error or a malformed stream (502)."""
+
+    status_code = 502
+
+
+class BackendRejected(BackendError):
+    """The backend refused the text itself (too long, unsupported pair): the user can fix it."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translated segment; joining every segment's text in order gives the translation."""
+
+    index: int
+    total: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamDone:
+    """The backend's last line: the stream is complete."""
+
+    segments: int
+    duration_ms: float
+    model: str
+    engine: str
+
+
+class BackendStream:
+    """An open streamed translation; iterate it for Segment objects, then read `done`."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.done: StreamDone | None = None
+
+    async def __aiter__(self) -> AsyncIterator[Segment]:
+        """Yield each segment as its line arrives; set `done` at the end or raise BackendError."""
+        try:
+            async for line in self._response.aiter_lines():
+                if not line.strip():
+                    continue
+                item = _parse_line(line)
+                if isinstance(item, StreamDone):
+                    self.done = _with_headers(item, self._response.headers)
+                    return
+                yield item
+        except httpx.TimeoutException:
+            raise BackendUnavailable("The translation service stopped answering.") from None
+        except httpx.TransportError:
+            raise BackendFailed("The connection to the translation service broke.") from None
+        finally:
+            await self._response.aclose()
+        raise BackendFailed("The translation service ended the stream early.")
+
+    async def aclose(self) -> None:
+        """Close the connection; the backend sees the disconnect and cancels the rest."""
+        await self._response.aclose()
+
+
+class BackendClient:
+    """Open streamed translations on the backend through one shared httpx.AsyncClient."""
+
+    def __init__(self, http: httpx.AsyncClient, *, source_lang: str, target_lang: str) -> None:
+        self._http = http
+        self._source_lang = source_lang
+        self._target_lang = target_lang
+
+    async def open_stream(self, text: str, *, request_id: str) -> BackendStream:
+        """Start translating `text`; raise BackendError before any segment if it cannot start."""
+        body = {"text": text, "source": self._source_lang, "target": self._target_lang}
+        request = self._http.build_request(
+            "POST", STREAM_PATH, json=body, headers={REQUEST_ID_HEADER: request_id}
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise BackendUnavailable("The translation service did not answer in time.") from None
+        except httpx.TransportError:
+            raise BackendUnavailable("The translation service cannot be reached.") from None
+        if response.status_code != httpx.codes.OK:
+            await response.aread()
+            await response.aclose()
+            raise _status_error(response)
+        return BackendStream(response)
+
+    async def ready(self) -> bool:
+        """Tell whether the backend answers its readiness probe."""
+        try:
+            response = await self._http.get("/readyz")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == httpx.codes.OK
+
+
+def _status_error(response: httpx.Response) -> BackendError:
+    status = response.status_code
+    log.warning("backend answered status=%d", status)
+    if status in (httpx.codes.SERVICE_UNAVAILABLE, httpx.codes.GATEWAY_TIMEOUT):
+        return BackendUnavailable("The translation service is not ready yet. Try again shortly.")
+    if status in (httpx.codes.BAD_REQUEST, httpx.codes.REQUEST_ENTITY_TOO_LARGE):
+        return BackendRejected(_detail(response) or "The translation service refused the text.")
+    return BackendFailed(f"The translation service failed (HTTP {status}).")
+
+
+def _detail(response: httpx.Response) -> str:
+    """Return the backend's short error message, if its JSON error has one."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return ""
+    return detail[:300] if isinstance(detail, str) else ""
+
+
+def _parse_line(line: str) -> Segment | StreamDone:
+    try:
+        item = json.loads(line)
+        if item.get("done") is True:
+            return StreamDone(
+                segments=int(item["segments"]),
+                duration_ms=float(item["duration_ms"]),
+                model=str(item.get("model", "")),
+                engine=str(item.get("engine", "")),
+            )
+        if "error" in item:
+            raise BackendFailed("The translation service failed while translating.")
+        return Segment(index=int(item["index"]), total=int(item["total"]), text=str(item["text"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BackendFailed("The translation service sent a malformed stream.") from None
+
+
+def _with_headers(done: StreamDone, headers: httpx.Headers) -> StreamDone:
+    """Fill model and engine from response headers when the done line does not carry them."""
+    return StreamDone(
+        segments=done.segments,
+        duration_ms=done.duration_ms,
+        model=done.model or headers.get("X-Model", ""),
+        engine=done.engine or headers.get("X-Engine", ""),
+    )

@@ -1,0 +1,1 @@
+"""One blueprint per feature: translate, history, query (SQL console), ops (health, metrics)."""

@@ -1,0 +1,134 @@
+"""The translate page: a form that works without JavaScript, and the streaming API its JS uses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from quart import Blueprint, Response, g, render_template, request
+
+from frontend.backend_client import BackendError
+from frontend.state import AppState, app_state
+from frontend.storage.errors import PendingSavesFull
+from frontend.translating import Finished, TranslationRun, count_words
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("translate", __name__)
+
+NOT_SAVED_YET = "not saved yet"
+
+
+@blueprint.get("/")
+async def page() -> str:
+    """Show the translate page."""
+    return await _render(text="")
+
+
+@blueprint.post("/")
+async def translate_form() -> tuple[str, int]:
+    """Translate the posted text in one go (the page without JavaScript) and save it."""
+    state = app_state()
+    text = (await request.form).get("text", "")
+    problem = _check_text(text, state)
+    if problem:
+        return await _render(text=text, error=problem[0]), problem[1]
+    try:
+        finished = await state.resources.translating.translate(text, request_id=g.request_id)
+    except BackendError as error:
+        state.metrics.translations.labels("backend_error").inc()
+        return await _render(text=text, error=str(error)), error.status_code
+    except PendingSavesFull as error:
+        state.metrics.translations.labels("lost").inc()
+        return await _render(text=text, error=str(error)), 503
+    _count_finished(state, text, finished)
+    return await _render(text=text, finished=finished), 200
+
+
+@blueprint.post("/api/translate/stream")
+async def translate_stream() -> Response | tuple[dict, int]:
+    """Stream the translation as NDJSON lines, then one line saying where it was saved."""
+    state = app_state()
+    body = await request.get_json(silent=True)
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return {"error": 'Send JSON {"text": "..."}.'}, 400
+    problem = _check_text(text, state)
+    if problem:
+        return {"error": problem[0]}, problem[1]
+    try:
+        run = await state.resources.translating.start(text, request_id=g.request_id)
+    except BackendError as error:
+        state.metrics.translations.labels("backend_error").inc()
+        return {"error": str(error)}, error.status_code
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return Response(_ndjson(state, text, run), mimetype="application/x-ndjson", headers=headers)
+
+
+async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncIterator[bytes]:
+    """Pass each segment on as it arrives; close the backend stream if the browser leaves."""
+    try:
+        async for segment in run:
+            state.metrics.segments.inc()
+            yield _line({"index": segment.index, "total": segment.total, "text": segment.text})
+        finished = await run.finish()
+    except BackendError as error:
+        state.metrics.translations.labels("backend_error").inc()
+        yield _line({"error": str(error)})
+        return
+    except PendingSavesFull as error:
+        state.metrics.translations.labels("lost").inc()
+        yield _line({"error": str(error)})
+        return
+    except (asyncio.CancelledError, GeneratorExit):
+        state.metrics.translations.labels("cancelled").inc()
+        log.info("translation cancelled by the client")
+        raise
+    finally:
+        await run.aclose()
+    _count_finished(state, text, finished)
+    yield _line(
+        {
+            "done": True,
+            "segments": finished.segments,
+            "duration_ms": finished.duration_ms,
+            "id": finished.saved.id,
+            "saved": not finished.saved.pending,
+            "status": NOT_SAVED_YET if finished.saved.pending else "saved",
+        }
+    )
+
+
+def _line(item: dict) -> bytes:
+    return json.dumps(item, ensure_ascii=False).encode() + b"\n"
+
+
+def _check_text(text: str, state: AppState) -> tuple[str, int] | None:
+    """Return (message, status) when the text cannot be translated as it is."""
+    if not text.strip():
+        return "Enter some German text to translate.", 400
+    limit = state.settings.max_text_chars
+    if len(text) > limit:
+        return (f"The text has {len(text):,} characters; the maximum is {limit:,}.", 413)
+    return None
+
+
+def _count_finished(state: AppState, text: str, finished: Finished) -> None:
+    outcome = "pending" if finished.saved.pending else "saved"
+    state.metrics.translations.labels(outcome).inc()
+    state.metrics.characters.inc(len(text))
+
+
+async def _render(*, text: str, error: str | None = None, finished: Finished | None = None) -> str:
+    settings = app_state().settings
+    return await render_template(
+        "translate.html",
+        text=text,
+        error=error,
+        finished=finished,
+        max_text_chars=settings.max_text_chars,
+        characters=len(text),
+        words=count_words(text),
+        not_saved_yet=NOT_SAVED_YET,
+    )

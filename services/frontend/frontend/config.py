@@ -1,0 +1,212 @@
+"""The frontend's one settings object, from the environment (secrets also from *_FILE paths)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+DEVELOPMENT = "development"
+# Values people paste from examples; refused as secrets outside development.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "password", "dev", "development", "xxx"}
+)
+MIN_SECRET_KEY_CHARS = 32
+
+
+class ConfigError(ValueError):
+    """The environment does not describe a usable configuration."""
+
+
+class Secret:
+    """A string that never shows itself in repr, str or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """Return the secret value (only where it is actually needed)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the frontend; `Settings.from_env()` builds it, tests build it directly."""
+
+    #: "development" allows a generated SECRET_KEY and placeholder secrets; nothing else does.
+    environment: str = DEVELOPMENT
+    #: Base URL of the backend (its /v1/translate/stream is called).
+    backend_url: str = "http://127.0.0.1:8001"
+    #: Seconds to wait for a TCP connection to the backend.
+    backend_connect_timeout_s: float = 5.0
+    #: Seconds to wait for the next streamed line from the backend before giving up.
+    backend_read_timeout_s: float = 300.0
+    #: Source and target language sent to the backend.
+    source_lang: str = "de"
+    target_lang: str = "en"
+    #: Longest text accepted, in characters (stated on the page; the backend has its own limit).
+    max_text_chars: int = 1_000_000
+    #: SQLAlchemy async URL of the application database (password may come from database_password).
+    database_url: str = "sqlite+aiosqlite:///./data/translations.db"
+    #: Password for database_url, substituted into it when set (DATABASE_PASSWORD[_FILE]).
+    database_password: Secret = field(default_factory=lambda: Secret(""))
+    #: URL of the SQL console's read-only account; empty: derived from database_url for SQLite.
+    database_readonly_url: str = ""
+    #: Password for database_readonly_url (DATABASE_READONLY_PASSWORD[_FILE]).
+    database_readonly_password: Secret = field(default_factory=lambda: Secret(""))
+    #: Seconds before pooled connections are recycled (below MySQL's and proxies' idle timeouts).
+    database_pool_recycle_s: int = 280
+    #: Row cap of the SQL console (one more row is fetched to tell that results were cut).
+    query_max_rows: int = 1000
+    #: Statement timeout of the SQL console, in seconds.
+    query_timeout_s: float = 5.0
+    #: Translations per history page.
+    history_per_page: int = 20
+    #: Finished translations kept in memory while the database is down.
+    pending_max_items: int = 1000
+    #: Key signing the session cookie (CSRF token); SECRET_KEY[_FILE]. Generated in development.
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
+    #: Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
+    session_cookie_secure: bool = False
+    #: Log level name for the JSON logs.
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from environment variables (and *_FILE secrets) and validate them."""
+        env = os.environ if environ is None else environ
+        text = _Reader(env)
+        settings = cls(
+            environment=text.str("ENVIRONMENT", cls.environment),
+            backend_url=text.str("BACKEND_URL", cls.backend_url).rstrip("/"),
+            backend_connect_timeout_s=text.float("BACKEND_CONNECT_TIMEOUT_S", 5.0),
+            backend_read_timeout_s=text.float("BACKEND_READ_TIMEOUT_S", 300.0),
+            source_lang=text.str("SOURCE_LANG", cls.source_lang),
+            target_lang=text.str("TARGET_LANG", cls.target_lang),
+            max_text_chars=text.int("MAX_TEXT_CHARS", 1_000_000),
+            database_url=text.str("DATABASE_URL", cls.database_url),
+            database_password=text.secret("DATABASE_PASSWORD"),
+            database_readonly_url=text.str("DATABASE_READONLY_URL", ""),
+            database_readonly_password=text.secret("DATABASE_READONLY_PASSWORD"),
+            database_pool_recycle_s=text.int("DATABASE_POOL_RECYCLE_S", 280),
+            query_max_rows=text.int("QUERY_MAX_ROWS", 1000),
+            query_timeout_s=text.float("QUERY_TIMEOUT_S", 5.0),
+            history_per_page=text.int("HISTORY_PER_PAGE", 20),
+            pending_max_items=text.int("PENDING_MAX_ITEMS", 1000),
+            secret_key=text.secret("SECRET_KEY"),
+            session_cookie_secure=text.bool("SESSION_COOKIE_SECURE", False),
+            log_level=text.str("LOG_LEVEL", "INFO").upper(),
+        )
+        return settings.validated()
+
+    @property
+    def is_development(self) -> bool:
+        """Tell whether development conveniences (generated secret key) are allowed."""
+        return self.environment == DEVELOPMENT
+
+    def validated(self) -> Settings:
+        """Return these settings with a development key filled in; raise ConfigError if unusable."""
+        for name in ("max_text_chars", "query_max_rows", "history_per_page", "pending_max_items"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()} must be at least 1")
+        if self.is_development:
+            if self.secret_key.get():
+                return self
+            return _replace(self, secret_key=Secret(secrets.token_urlsafe(48)))
+        key = self.secret_key.get()
+        if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_KEY_CHARS:
+            raise ConfigError(
+                f"SECRET_KEY (or SECRET_KEY_FILE) must be a random value of at least "
+                f"{MIN_SECRET_KEY_CHARS} characters outside development"
+            )
+        for name in ("database_password", "database_readonly_password"):
+            value = getattr(self, name).get()
+            if value and value.lower() in PLACEHOLDER_SECRETS:
+                raise ConfigError(f"{name.upper()} is a placeholder; set a real secret")
+        return self
+
+    def database_dsn(self) -> str:
+        """Return the application database URL with its password filled in."""
+        return _with_password(self.database_url, self.database_password)
+
+    def readonly_database_dsn(self) -> str:
+        """Return the SQL console's URL: the read-only account, or the same SQLite file."""
+        if self.database_readonly_url:
+            return _with_password(self.database_readonly_url, self.database_readonly_password)
+        if make_url(self.database_url).get_backend_name() == "sqlite":
+            return self.database_url
+        raise ConfigError("DATABASE_READONLY_URL is required for a server database")
+
+
+def _with_password(url: str, password: Secret) -> str:
+    if not password.get():
+        return url
+    return make_url(url).set(password=password.get()).render_as_string(hide_password=False)
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    values = {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+class _Reader:
+    """Typed reads of environment variables with clear errors."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def str(self, name: str, default: str) -> str:
+        return self._env.get(name, default)
+
+    def int(self, name: str, default: int) -> int:
+        raw = self._env.get(name)
+        try:
+            return default if raw is None else int(raw.replace("_", ""))
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+    def float(self, name: str, default: float) -> float:
+        raw = self._env.get(name)
+        try:
+            return default if raw is None else float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self._env.get(name)
+        if raw is None:
+            return default
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def secret(self, name: str) -> Secret:
+        """Read NAME, or the file named by NAME_FILE with one trailing newline stripped."""
+        path = self._env.get(f"{name}_FILE")
+        if path:
+            try:
+                value = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"{name}_FILE cannot be read: {exc.strerror}") from None
+            return Secret(value.removesuffix("\n").removesuffix("\r"))
+        return Secret(self._env.get(name, ""))

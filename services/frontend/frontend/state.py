@@ -1,0 +1,27 @@
+"""The resources one running app owns, opened before serving and closed after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from quart import current_app
+
+from frontend.config import Settings
+from frontend.metrics import Metrics
+
+EXTENSION_KEY = "frontend"
+
+
+@dataclass
+class AppState:
+    """Settings, metrics and the resources opened by the lifespan (None until serving starts)."""
+
+    settings: Settings
+    metrics: Metrics
+    resources: Any = field(default=None)
+
+
+def app_state() -> AppState:
+    """Return the current app's state (inside a request or app context)."""
+    return current_app.extensions[EXTENSION_KEY]

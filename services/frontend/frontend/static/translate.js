@@ -1,0 +1,176 @@
+// The translate page: live counts, streamed translation with progress, cancel, copy, download.
+// Loaded as a file (the Content-Security-Policy allows no inline script).
+"use strict";
+
+(function () {
+  const form = document.getElementById("translate-form");
+  if (!form) return;
+  const source = document.getElementById("source-text");
+  const counts = document.getElementById("counts");
+  const translateButton = document.getElementById("translate-button");
+  const cancelButton = document.getElementById("cancel-button");
+  const message = document.getElementById("message");
+  const result = document.getElementById("result");
+  const progress = document.getElementById("progress");
+  const output = document.getElementById("translation");
+  const status = document.getElementById("status");
+  const copyButton = document.getElementById("copy-button");
+  const downloadButton = document.getElementById("download-button");
+  const maxChars = Number(form.dataset.maxChars);
+  const numberFormat = new Intl.NumberFormat("en");
+  let controller = null;
+  let countScheduled = false;
+
+  function countCharacters(text) {
+    // Code points, like the server's len(): an emoji is one character, not two.
+    let n = 0;
+    for (const _ of text) n += 1;
+    return n;
+  }
+
+  function updateCounts() {
+    countScheduled = false;
+    const text = source.value;
+    const chars = countCharacters(text);
+    const words = text.trim() ? text.trim().split(/\s+/).length : 0;
+    counts.textContent = numberFormat.format(chars) + " characters · " + numberFormat.format(words) + " words";
+    const over = chars > maxChars;
+    counts.classList.toggle("over", over);
+    if (!controller) translateButton.disabled = over;
+  }
+
+  function showMessage(text) {
+    message.textContent = text;
+    message.hidden = !text;
+  }
+
+  function setBusy(busy) {
+    translateButton.disabled = busy;
+    cancelButton.hidden = !busy;
+    copyButton.hidden = busy || !output.textContent;
+    downloadButton.hidden = busy || !output.textContent;
+  }
+
+  function showSaved(item) {
+    status.textContent = "";
+    if (item.saved && item.id !== null) {
+      const link = document.createElement("a");
+      link.href = form.dataset.historyUrl + "/" + encodeURIComponent(item.id);
+      link.textContent = "#" + item.id;
+      status.append("saved as ", link);
+    } else {
+      status.textContent = item.status || "not saved yet";
+      status.classList.add("pending");
+    }
+  }
+
+  function handleLine(line) {
+    const item = JSON.parse(line);
+    if (item.error) throw new Error(item.error);
+    if (item.done) {
+      progress.value = progress.max;
+      showSaved(item);
+      return true;
+    }
+    // Appending text nodes keeps a long document linear instead of re-rendering the whole text.
+    output.append(document.createTextNode(item.text));
+    progress.max = Math.max(item.total, 1);
+    progress.value = item.index + 1;
+    progress.dataset.steps = String(Number(progress.dataset.steps || "0") + 1);
+    status.textContent = numberFormat.format(item.index + 1) + " of " + numberFormat.format(item.total) + " segments";
+    return false;
+  }
+
+  async function readStream(response) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    let finished = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffered += decoder.decode(value || new Uint8Array(), { stream: !done });
+      let newline;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim()) finished = handleLine(line) || finished;
+      }
+      if (done) break;
+    }
+    if (!finished) throw new Error("The translation stopped before it was complete.");
+  }
+
+  async function errorText(response) {
+    try {
+      const body = await response.json();
+      if (body && body.error) return body.error;
+    } catch (_) { /* not JSON: fall through */ }
+    return "The translation failed (HTTP " + response.status + ").";
+  }
+
+  async function translate(event) {
+    event.preventDefault();
+    if (!source.value.trim()) { showMessage("Enter some German text to translate."); return; }
+    showMessage("");
+    output.textContent = "";
+    status.textContent = "starting…";
+    status.classList.remove("pending");
+    progress.value = 0;
+    progress.max = 1;
+    progress.dataset.steps = "0";
+    result.hidden = false;
+    controller = new AbortController();
+    setBusy(true);
+    try {
+      const response = await fetch(form.dataset.streamUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf_token.value },
+        body: JSON.stringify({ text: source.value }),
+        signal: controller.signal,
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(await errorText(response));
+      await readStream(response);
+    } catch (error) {
+      status.textContent = "";
+      showMessage(error.name === "AbortError" ? "Cancelled. Nothing was saved." : error.message);
+    } finally {
+      controller = null;
+      setBusy(false);
+      updateCounts();
+    }
+  }
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(output.textContent);
+      copyButton.textContent = "Copied";
+    } catch (_) {
+      window.getSelection().selectAllChildren(output);
+      copyButton.textContent = "Selected: press Ctrl+C";
+    }
+    setTimeout(function () { copyButton.textContent = "Copy"; }, 2000);
+  }
+
+  function download() {
+    const blob = new Blob([output.textContent], { type: "text/plain;charset=utf-8" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "translation.txt";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+  }
+
+  source.addEventListener("input", function () {
+    if (!countScheduled) { countScheduled = true; requestAnimationFrame(updateCounts); }
+  });
+  form.addEventListener("submit", translate);
+  cancelButton.addEventListener("click", function () { if (controller) controller.abort(); });
+  copyButton.addEventListener("click", copy);
+  downloadButton.addEventListener("click", download);
+  copyButton.hidden = !output.textContent;
+  downloadButton.hidden = !output.textContent;
+  updateCounts();
+})();

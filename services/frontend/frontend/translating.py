@@ -1,0 +1,105 @@
+"""One translation from start to saved: stream the backend's segments, then store the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from frontend.backend_client import BackendClient, BackendFailed, BackendStream, Segment, StreamDone
+from frontend.saving import SaveOutcome, Saver
+from frontend.storage.models import NewTranslation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A complete translation and what became of saving it."""
+
+    translation: str
+    segments: int
+    duration_ms: float
+    saved: SaveOutcome
+
+
+def count_words(text: str) -> int:
+    """Count whitespace-separated words, the way the page's live counter does."""
+    return len(text.split())
+
+
+class Translating:
+    """Start translations on the backend and save each finished one through the saver."""
+
+    def __init__(
+        self, backend: BackendClient, saver: Saver, *, source_lang: str, target_lang: str
+    ) -> None:
+        self._backend = backend
+        self._saver = saver
+        self._source_lang = source_lang
+        self._target_lang = target_lang
+
+    async def start(self, text: str, *, request_id: str) -> TranslationRun:
+        """Open the backend stream; raise BackendError before anything is sent to the browser."""
+        stream = await self._backend.open_stream(text, request_id=request_id)
+        return TranslationRun(self, text, stream)
+
+    async def translate(self, text: str, *, request_id: str) -> Finished:
+        """Translate the whole text (no streaming to the caller) and save it."""
+        run = await self.start(text, request_id=request_id)
+        async for _segment in run:
+            pass
+        return await run.finish()
+
+    async def _save(self, text: str, translation: str, done: StreamDone) -> SaveOutcome:
+        new = NewTranslation(
+            source_text=text,
+            translated_text=translation,
+            source_lang=self._source_lang,
+            target_lang=self._target_lang,
+            model=done.model or "unknown",
+            engine=done.engine or "unknown",
+            segments=done.segments,
+            characters=len(text),
+            words=count_words(text),
+            duration_ms=round(done.duration_ms),
+        )
+        return await self._saver.save(new)
+
+
+class TranslationRun:
+    """A started translation: iterate it for segments, then call finish() to save it."""
+
+    def __init__(self, owner: Translating, text: str, stream: BackendStream) -> None:
+        self._owner = owner
+        self._text = text
+        self._stream = stream
+        self._parts: list[str] = []
+        self._started_s = time.monotonic()
+
+    async def __aiter__(self) -> AsyncIterator[Segment]:
+        """Yield the backend's segments in order, remembering them for the saved translation."""
+        async for segment in self._stream:
+            if segment.index != len(self._parts):
+                raise BackendFailed("The translation service sent segments out of order.")
+            self._parts.append(segment.text)
+            yield segment
+
+    async def finish(self) -> Finished:
+        """Save the complete translation (or queue it while the database is down)."""
+        done = self._stream.done
+        if done is None:
+            raise BackendFailed("The translation service ended the stream early.")
+        translation = "".join(self._parts)
+        saved = await self._owner._save(self._text, translation, done)
+        return Finished(
+            translation=translation,
+            segments=done.segments,
+            duration_ms=done.duration_ms or (time.monotonic() - self._started_s) * 1000,
+            saved=saved,
+        )
+
+    async def aclose(self) -> None:
+        """Abandon the translation: close the backend stream so it cancels the rest."""
+        await self._stream.aclose()

@@ -1,0 +1,79 @@
+"""Settings from the environment: defaults, *_FILE secrets, refusing placeholders in production."""
+
+from __future__ import annotations
+
+import pytest
+from frontend.config import ConfigError, Secret, Settings
+
+STRONG_KEY = "k" * 40
+
+
+def test_defaults_run_without_any_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.backend_url == "http://127.0.0.1:8001"
+    assert settings.database_url == "sqlite+aiosqlite:///./data/translations.db"
+    assert settings.query_max_rows == 1000
+    assert settings.is_development
+
+
+def test_development_generates_a_random_secret_key_per_process() -> None:
+    first, second = Settings.from_env({}), Settings.from_env({})
+    assert len(first.secret_key.get()) >= 32
+    assert first.secret_key != second.secret_key
+
+
+def test_secret_is_read_from_file_with_trailing_newline_stripped(tmp_path) -> None:
+    path = tmp_path / "secret_key"
+    path.write_text(STRONG_KEY + "\n")
+    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY_FILE": str(path)})
+    assert settings.secret_key.get() == STRONG_KEY
+
+
+def test_secret_never_shows_in_repr() -> None:
+    settings = Settings.from_env({"SECRET_KEY": STRONG_KEY, "DATABASE_PASSWORD": "hunter2-long"})
+    assert STRONG_KEY not in repr(settings)
+    assert "hunter2-long" not in repr(settings)
+    assert "hunter2-long" not in str(Secret("hunter2-long"))
+
+
+@pytest.mark.parametrize("key", ["", "changeme", "secret", "short-but-random"])
+def test_production_refuses_placeholder_or_short_secret_key(key: str) -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": key})
+
+
+def test_production_refuses_placeholder_database_password() -> None:
+    env = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_KEY, "DATABASE_PASSWORD": "changeme"}
+    with pytest.raises(ConfigError, match="DATABASE_PASSWORD"):
+        Settings.from_env(env)
+
+
+def test_unreadable_secret_file_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY_FILE cannot be read"):
+        Settings.from_env({"SECRET_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_bad_number_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="QUERY_MAX_ROWS"):
+        Settings.from_env({"QUERY_MAX_ROWS": "many"})
+
+
+def test_database_password_is_filled_into_the_url(tmp_path) -> None:
+    path = tmp_path / "db_password"
+    path.write_text("s3cr3t-pw\n")
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "mysql+asyncmy://app@db:3306/translations",
+            "DATABASE_PASSWORD_FILE": str(path),
+            "DATABASE_READONLY_URL": "mysql+asyncmy://reader@db:3306/translations",
+        }
+    )
+    assert settings.database_dsn() == "mysql+asyncmy://app:s3cr3t-pw@db:3306/translations"
+    assert settings.readonly_database_dsn() == "mysql+asyncmy://reader@db:3306/translations"
+
+
+def test_sqlite_console_uses_the_same_file_and_server_needs_a_readonly_url() -> None:
+    assert Settings.from_env({}).readonly_database_dsn() == Settings.from_env({}).database_url
+    server = Settings.from_env({"DATABASE_URL": "mysql+asyncmy://app:pw-long@db/translations"})
+    with pytest.raises(ConfigError, match="DATABASE_READONLY_URL"):
+        server.readonly_database_dsn()
