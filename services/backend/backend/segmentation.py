@@ -3,8 +3,9 @@
 Sentences are found by pysbd (language "de"), a maintained rule-based segmenter that already knows
 German abbreviations ("z. B.", "Dr.", "usw.", "bzw.", "d. h.", "u. a."), ordinals and dates
 ("am 3. Oktober 2026"), page and number references ("S. 12", "Nr. 5"), decimals and quotes. On our
-German corpus (tests/test_segmentation.py) it failed only in three ways, which
-``_merge_false_splits`` undoes: it splits inside URLs ("a.b?c=d"), before a lowercase word
+German corpus (tests/test_segmentation.py) it failed only in four ways, which
+``_merge_false_splits`` undoes: it splits inside URLs ("a.b?c=d"), before a number it takes for a
+list item ("Nummer | 5. Es"), before a lowercase word
 ("im 19. Jh. sehr"), and before a number after a month or street abbreviation ("1. Jan. 2020",
 "Hauptstr. 5"). pysbd is also quadratic in the length of its input, so long lines are fed to it
 in windows (``_sentence_spans``).
@@ -152,6 +153,8 @@ def _is_false_split(line: str, previous: tuple[int, int], begin: int) -> bool:
     """Tell whether a sentence starting at begin really continues the previous one."""
     if begin == previous[1]:
         return True  # no space between them: inside a URL, a number or a word
+    if line[previous[1] - 1].isalnum():
+        return True  # no closing punctuation: pysbd took a number ("Nummer 5. Es") for a list item
     first = line[begin]
     if first.islower():
         return True  # German sentences start with a capital, a digit or punctuation

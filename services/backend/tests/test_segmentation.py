@@ -56,6 +56,11 @@ def test_german_sentences_are_split_where_a_reader_would(text: str, sentences: l
     assert reassemble(result, sentences) == text
 
 
+def test_a_number_is_not_taken_for_a_list_item_inside_a_line() -> None:
+    result = segment("Das ist Satz Nummer 4. Das ist Satz Nummer 5.")
+    assert result.segments[0].text.startswith("Das ist Satz Nummer 4.")
+
+
 def test_a_number_after_a_full_stop_still_starts_a_sentence() -> None:
     assert len(segment("Das war 2019. 2020 war besser.").segments) == 2
 
