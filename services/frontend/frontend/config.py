@@ -16,6 +16,8 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "change_me", "secret", "password", "dev", "development", "xxx"}
 )
 MIN_SECRET_KEY_CHARS = 32
+# The repository serves at most 100 rows a page.
+MAX_HISTORY_PER_PAGE = 100
 
 
 class ConfigError(ValueError):
@@ -126,6 +128,8 @@ class Settings:
         for name in ("max_text_chars", "query_max_rows", "history_per_page", "pending_max_items"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
+        if self.history_per_page > MAX_HISTORY_PER_PAGE:
+            raise ConfigError(f"HISTORY_PER_PAGE must be at most {MAX_HISTORY_PER_PAGE}")
         if self.is_development:
             if self.secret_key.get():
                 return self

@@ -30,7 +30,7 @@ class PendingSaver:
     async def save(self, new: NewTranslation) -> SaveOutcome:
         """Store `new` now, or queue it for the retry task and say it is not saved yet."""
         result = await self._pending.save(new)
-        return SaveOutcome(id=result.id)
+        return SaveOutcome(id=result.id, ticket=result.ticket)
 
 
 @dataclass
@@ -84,7 +84,11 @@ async def open_resources(settings: Settings) -> Resources:
         readonly_engine=readonly_engine,
         repository=repository,
         pending=pending,
-        console=QueryConsole(readonly_engine),
+        console=QueryConsole(
+            readonly_engine,
+            max_rows=settings.query_max_rows,
+            timeout_s=settings.query_timeout_s,
+        ),
         translating=Translating(
             backend,
             PendingSaver(pending),

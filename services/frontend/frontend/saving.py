@@ -13,6 +13,8 @@ class SaveOutcome:
     """Where a finished translation went: stored under `id`, or kept in memory for a retry."""
 
     id: int | None
+    #: Names a pending save, to ask later whether it has been stored.
+    ticket: str | None = None
 
     @property
     def pending(self) -> bool:

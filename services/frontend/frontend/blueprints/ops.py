@@ -6,11 +6,10 @@ import asyncio
 import logging
 
 from quart import Blueprint, Response
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from frontend.metrics import CONTENT_TYPE
 from frontend.state import app_state
+from frontend.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("ops", __name__)
@@ -31,9 +30,9 @@ async def readyz() -> tuple[dict, int]:
     if resources is None:
         return {"status": "starting"}, 503
     try:
-        async with asyncio.timeout(READY_CHECK_S), resources.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError, TimeoutError):
+        async with asyncio.timeout(READY_CHECK_S):
+            await resources.repository.ping()
+    except (StorageError, TimeoutError):
         log.warning("readiness check failed: database unreachable")
         return {"status": "database unreachable"}, 503
     return {"status": "ready"}, 200
@@ -44,5 +43,5 @@ async def metrics() -> Response:
     """Expose the Prometheus metrics."""
     state = app_state()
     if state.resources is not None:
-        state.metrics.pending_saves.set(len(state.resources.pending))
+        state.metrics.pending_saves.set(state.resources.pending.pending_count)
     return Response(state.metrics.render(), content_type=CONTENT_TYPE)

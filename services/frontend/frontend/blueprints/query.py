@@ -6,11 +6,12 @@ import logging
 
 from quart import Blueprint, Response, render_template, request
 
-from frontend.sqlconsole import QueryFailed, QueryRefused, to_csv
+from frontend.sqlconsole import QueryFailed, QueryRefused, format_cell, to_csv
 from frontend.state import app_state
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("query", __name__)
+blueprint.add_app_template_filter(format_cell, "cell")
 
 EXAMPLE_SQL = (
     "SELECT id, created_at, characters, words, segments, duration_ms,\n"

@@ -11,7 +11,7 @@ from quart import Blueprint, Response, g, render_template, request
 
 from frontend.backend_client import BackendError
 from frontend.state import AppState, app_state
-from frontend.storage.errors import PendingSavesFull
+from frontend.storage.errors import StorageError
 from frontend.translating import Finished, TranslationRun, count_words
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,10 @@ async def translate_form() -> tuple[str, int]:
     except BackendError as error:
         state.metrics.translations.labels("backend_error").inc()
         return await _render(text=text, error=str(error)), error.status_code
-    except PendingSavesFull as error:
-        state.metrics.translations.labels("lost").inc()
-        return await _render(text=text, error=str(error)), 503
+    except StorageError as error:
+        state.metrics.translations.labels("unsaved").inc()
+        message = f"The translation could not be saved ({error}). Please try again later."
+        return await _render(text=text, error=message), 503
     _count_finished(state, text, finished)
     return await _render(text=text, finished=finished), 200
 
@@ -77,9 +78,9 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
         state.metrics.translations.labels("backend_error").inc()
         yield _line({"error": str(error)})
         return
-    except PendingSavesFull as error:
-        state.metrics.translations.labels("lost").inc()
-        yield _line({"error": str(error)})
+    except StorageError as error:
+        state.metrics.translations.labels("unsaved").inc()
+        yield _line({"error": f"The translation could not be saved ({error})."})
         return
     except (asyncio.CancelledError, GeneratorExit):
         state.metrics.translations.labels("cancelled").inc()

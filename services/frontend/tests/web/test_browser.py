@@ -1,0 +1,110 @@
+"""The pages in a real Chromium: streamed translation, history search, the SQL console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PARAGRAPHS = [
+    "Der Bericht beschreibt das neue Projekt. Es hat drei Teile. Jeder Teil ist wichtig.",
+    "Im zweiten Absatz geht es um die Kosten. Sie sind gestiegen. Wir prüfen das genau.",
+    "Der letzte Absatz fasst alles zusammen. Danke für Ihre Aufmerksamkeit.",
+]
+# Records every value the progress bar takes (the value IDL attribute reflects to the content one).
+RECORD_PROGRESS = """() => {
+  window.progressValues = [];
+  const bar = document.getElementById("progress");
+  new MutationObserver(() => window.progressValues.push(Number(bar.getAttribute("value"))))
+    .observe(bar, {attributes: true, attributeFilter: ["value"]});
+}"""
+
+
+def csp_errors(page) -> list[str]:
+    """Collect console messages about Content-Security-Policy violations."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return errors
+
+
+def translate(page, frontend_url: str, text: str) -> None:
+    page.goto(frontend_url + "/")
+    page.fill("#source-text", text)
+    page.click("#translate-button")
+    page.wait_for_selector("#status a", timeout=60_000)
+
+
+def test_translate_streams_with_progress_and_keeps_paragraphs(
+    page, frontend_url: str, screenshot_dir: Path
+) -> None:
+    errors = csp_errors(page)
+    text = "\n\n".join(PARAGRAPHS)
+    page.goto(frontend_url + "/")
+    page.fill("#source-text", text)
+    assert page.text_content("#counts") == f"{len(text)} characters · {len(text.split())} words"
+    page.evaluate(RECORD_PROGRESS)
+    page.click("#translate-button")
+    page.wait_for_selector("#status a", timeout=60_000)
+    values = page.evaluate("window.progressValues")
+    maximum = float(page.get_attribute("#progress", "max"))
+    output = page.text_content("#translation")
+    page.screenshot(path=screenshot_dir / "translate-streamed.png", full_page=True)
+    steps = [v for v in values if v > 0]
+    assert len(set(steps)) >= 3, values
+    assert steps == sorted(steps)
+    assert steps[-1] == maximum
+    assert output.count("\n\n") == text.count("\n\n")
+    assert len([p for p in output.split("\n\n") if p.strip()]) == len(PARAGRAPHS)
+    assert page.input_value("#source-text") == text
+    assert page.is_visible("#download-button")
+    assert errors == []
+
+
+def test_find_a_translation_in_history_by_search(
+    page, frontend_url: str, screenshot_dir: Path
+) -> None:
+    translate(page, frontend_url, "Der Zitronenbaum blüht im Garten.\n\nEr ist alt.")
+    saved_link = page.text_content("#status a")
+    page.click("nav >> text=History")
+    page.fill("input[name=q]", "Zitronenbaum")
+    page.click(".search button")
+    page.wait_for_url("**/history?q=Zitronenbaum")
+    items = page.locator("#history-list li")
+    assert items.count() == 1
+    assert saved_link in items.first.text_content()
+    page.screenshot(path=screenshot_dir / "history-search.png", full_page=True)
+    items.first.locator("a").click()
+    assert "Zitronenbaum" in page.text_content("pre[lang=de]")
+    assert page.is_visible("dl.metadata")
+
+
+def test_console_select_shows_a_table(page, frontend_url: str, screenshot_dir: Path) -> None:
+    errors = csp_errors(page)
+    translate(page, frontend_url, "Ein kurzer Satz für die Konsole.")
+    page.goto(frontend_url + "/query")
+    page.click("#run-button")
+    page.wait_for_selector("#query-result")
+    headers = page.locator("#query-result th").all_text_contents()
+    page.screenshot(path=screenshot_dir / "console-select.png", full_page=True)
+    assert headers[:2] == ["id", "created_at"]
+    assert page.locator("#query-result tbody tr").count() >= 1
+    assert errors == []
+
+
+def test_console_refuses_drop(page, frontend_url: str, screenshot_dir: Path) -> None:
+    page.goto(frontend_url + "/query")
+    page.fill("#sql", "DROP TABLE translations")
+    page.click("#run-button")
+    message = page.text_content("#query-error")
+    page.screenshot(path=screenshot_dir / "console-drop-refused.png", full_page=True)
+    assert message.startswith("Refused")
+    page.fill("#sql", "SELECT COUNT(*) AS n FROM translations")
+    page.click("#run-button")
+    assert page.is_visible("#query-result")

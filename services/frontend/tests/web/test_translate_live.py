@@ -1,0 +1,123 @@
+"""Translation through the real backend (tiny random model): streamed, saved, faults handled."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from frontend.app import create_app
+from frontend.logging_setup import JsonFormatter
+
+from testkit.servers import free_port
+
+TEXT = (
+    "Der Bericht beschreibt das Projekt. Es hat drei Teile.\n\n"
+    "Im zweiten Absatz geht es um die Kosten.\n\n"
+    "- Erster Punkt\n- Zweiter Punkt\n"
+)
+
+
+def lines_of(body: str) -> list[dict]:
+    return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+async def stream(client, csrf_token, text: str = TEXT):
+    token = await csrf_token(client)
+    return await client.post(
+        "/api/translate/stream",
+        json={"text": text},
+        headers={"X-CSRF-Token": token, "X-Request-ID": "live-test-0001"},
+    )
+
+
+async def test_stream_yields_ordered_segments_then_the_saved_id(
+    live_client, csrf_token, live_app, resources_of
+) -> None:
+    response = await stream(live_client, csrf_token)
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-ndjson"
+    items = lines_of(await response.get_data(as_text=True))
+    segments, done = items[:-1], items[-1]
+    assert [s["index"] for s in segments] == list(range(len(segments)))
+    assert {s["total"] for s in segments} == {len(segments)}
+    assert len(segments) >= 4
+    assert done["done"] is True
+    assert done["saved"] is True
+    stored = await resources_of(live_app).repository.get(done["id"])
+    assert stored.translated_text == "".join(s["text"] for s in segments)
+    assert stored.source_text == TEXT
+    assert stored.segments == len(segments)
+
+
+async def test_stream_keeps_the_paragraph_structure(live_client, csrf_token) -> None:
+    response = await stream(live_client, csrf_token)
+    translation = "".join(
+        i.get("text", "") for i in lines_of(await response.get_data(as_text=True))
+    )
+    assert translation.count("\n\n") == TEXT.count("\n\n")
+    assert translation.count("\n- ") == TEXT.count("\n- ")
+
+
+async def test_form_post_without_javascript_returns_and_saves(
+    live_client, csrf_token, live_app, resources_of
+) -> None:
+    token = await csrf_token(live_client)
+    response = await live_client.post("/", form={"text": TEXT, "csrf_token": token})
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "saved as" in html
+    page = await resources_of(live_app).repository.search(None, page=1, per_page=5)
+    assert page.total == 1
+    assert f'href="/history/{page.items[0].id}"' in html
+    assert f"{TEXT}</textarea>" in html
+
+
+async def test_xss_in_the_text_comes_out_escaped(live_client, csrf_token) -> None:
+    token = await csrf_token(live_client)
+    text = 'Hallo <script>alert("x")</script> Welt.'
+    response = await live_client.post("/", form={"text": text, "csrf_token": token})
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+async def test_database_down_shows_translation_marked_not_saved_yet(
+    make_settings, backend_url, csrf_token
+) -> None:
+    url = f"mysql+asyncmy://app:pw-not-used@127.0.0.1:{free_port()}/translations"
+    settings = make_settings(backend_url=backend_url, database_url=url, database_readonly_url=url)
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        token = await csrf_token(client)
+        form = await client.post("/", form={"text": TEXT, "csrf_token": token})
+        streamed = await stream(client, csrf_token)
+        done = lines_of(await streamed.get_data(as_text=True))[-1]
+        pending = app.extensions["frontend"].resources.pending.pending_count
+    assert form.status_code == 200
+    assert "not saved yet" in await form.get_data(as_text=True)
+    assert done["saved"] is False
+    assert done["status"] == "not saved yet"
+    assert pending == 2
+
+
+async def test_json_logs_carry_the_request_id_but_never_the_text(live_client, csrf_token) -> None:
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("frontend")
+    logger.addHandler(handler)
+    try:
+        response = await stream(live_client, csrf_token, "Geheimer Vertragstext steht hier.")
+        await response.get_data()
+    finally:
+        logger.removeHandler(handler)
+    entries = [json.loads(line) for line in captured.getvalue().splitlines()]
+    request_entries = [e for e in entries if e.get("endpoint") == "translate.translate_stream"]
+    assert request_entries
+    assert request_entries[0]["request_id"] == "live-test-0001"
+    assert request_entries[0]["status"] == 200
+    assert "Geheimer" not in captured.getvalue()
+    assert response.headers["X-Request-ID"] == "live-test-0001"
