@@ -1,0 +1,1 @@
+"""The HTTP edge: routes, dependencies, error mapping and the request-log middleware."""

@@ -1,0 +1,1 @@
+"""One router per feature: native translation, LibreTranslate compatibility, health and metrics."""

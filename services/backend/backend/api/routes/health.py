@@ -1,0 +1,34 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from backend.api.deps import StateDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Answer as long as the process serves HTTP (the model may still be loading)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "The model is loading or failed to load"}})
+async def readyz(state: StateDep) -> JSONResponse:
+    """Answer 200 once the model is loaded and translating, 503 before."""
+    if state.engine is None or state.translator is None:
+        status = "failed" if state.load_error else "loading"
+        body = {"status": status, "detail": state.load_error or "the model is still loading"}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    engine = state.engine
+    return JSONResponse({"status": "ready", "model": engine.model, "engine": engine.name})
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(state: StateDep) -> Response:
+    """Expose the Prometheus metrics of this replica."""
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

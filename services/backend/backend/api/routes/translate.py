@@ -1,0 +1,130 @@
+"""The native API: translate a whole text, or stream it segment by segment as NDJSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from backend.api.deps import RequestIdDep, StateDep, TranslatorDep, note
+from backend.engines.base import EngineError
+from backend.errors import LanguagePair, check_pair, check_text
+from backend.service import BackendState
+from backend.translator import Translator
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["translation"])
+
+ERRORS = {
+    400: {"description": "Unsupported language pair (the supported ones are listed)"},
+    413: {"description": "Text longer than MAX_TEXT_CHARS"},
+    503: {"description": "The model is not loaded yet"},
+}
+
+
+class TranslateRequest(BaseModel):
+    """A text of any length (up to MAX_TEXT_CHARS) and its language pair."""
+
+    text: str = Field(description="Plain text; lines, blank lines, bullets and indentation kept")
+    source: str = Field("de", description="Source language code")
+    target: str = Field("en", description="Target language code")
+
+
+class TranslateResponse(BaseModel):
+    """The whole translation."""
+
+    translation: str
+    segments: int = Field(description="Sentences (or sentence pieces) translated")
+    model: str
+    engine: str
+    duration_ms: float
+
+
+def _admit(body: TranslateRequest, state: BackendState, request: Request) -> None:
+    """Check size and language pair; note the size in the request's log line."""
+    note(request, text_chars=len(body.text))
+    check_text(len(body.text), state.settings.max_text_chars)
+    check_pair(LanguagePair(body.source, body.target), state.supported_pairs)
+
+
+@router.post("/translate", responses=ERRORS)
+async def translate(
+    body: TranslateRequest,
+    request: Request,
+    state: StateDep,
+    translator: TranslatorDep,
+    request_id: RequestIdDep,
+) -> TranslateResponse:
+    """Translate a text whole; whitespace-only text comes back unchanged."""
+    started = time.perf_counter()
+    _admit(body, state, request)
+    result = await translator.translate(body.text, request_id=request_id)
+    state.metrics.segments.labels("translate").inc(result.segments)
+    note(request, segments=result.segments)
+    engine = state.engine
+    return TranslateResponse(
+        translation=result.translation,
+        segments=result.segments,
+        model=engine.model if engine else "",
+        engine=engine.name if engine else "",
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+@router.post(
+    "/translate/stream",
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {}},
+            "description": 'Lines {"index","total","text"}, then {"done": true, "segments", '
+            '"duration_ms"}; on a failure mid-stream a last line {"done": false, "error"}',
+        },
+        **ERRORS,
+    },
+    response_class=StreamingResponse,
+)
+async def translate_stream(
+    body: TranslateRequest,
+    request: Request,
+    state: StateDep,
+    translator: TranslatorDep,
+    request_id: RequestIdDep,
+) -> StreamingResponse:
+    """Stream the translation as NDJSON, one line per segment in order, then a done line."""
+    _admit(body, state, request)
+    lines = _ndjson(translator, body.text, request_id, state, request)
+    return StreamingResponse(lines, media_type="application/x-ndjson")
+
+
+async def _ndjson(
+    translator: Translator, text: str, request_id: str, state: BackendState, request: Request
+) -> AsyncIterator[str]:
+    started = time.perf_counter()
+    sent = 0
+    segments = state.metrics.segments.labels("stream")
+    try:
+        # aclosing: when the client goes away this generator is closed, which closes the
+        # translator's stream, which cancels the segments not yet translated.
+        async with aclosing(translator.stream(text, request_id=request_id)) as parts:
+            async for part in parts:
+                sent += 1
+                segments.inc()
+                yield _line({"index": part.index, "total": part.total, "text": part.text})
+    except EngineError as error:
+        logger.error("stream failed after %d segments: %s", sent, error)
+        yield _line({"done": False, "error": "the translation engine failed; retry later"})
+        return
+    finally:
+        note(request, segments=sent)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    yield _line({"done": True, "segments": sent, "duration_ms": duration_ms})
+
+
+def _line(payload: dict[str, object]) -> str:
+    return json.dumps(payload, ensure_ascii=False) + "\n"

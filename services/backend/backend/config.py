@@ -1,0 +1,71 @@
+"""The backend's one settings object, read from the environment (no prefix: MODEL, ENGINE, ...)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "unlimited-translation" / "ctranslate2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the backend; each field is one environment variable of the same name."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # --- model and engine ---
+    model: str = Field("Helsinki-NLP/opus-mt-de-en", description="HF model id or local directory")
+    engine: Literal["ctranslate2", "transformers"] = Field(
+        "ctranslate2", description="Inference engine (make bench: CTranslate2 is faster on CPU)"
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="auto uses the GPU when CTranslate2 (or torch) sees one"
+    )
+    compute_type: str = Field(
+        "auto", description="CTranslate2 compute type; auto = int8 on CPU, float16 on GPU"
+    )
+    model_cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Where converted CTranslate2 models live"
+    )
+    conversion_quantization: str = Field(
+        "float16", description="Weights stored by the one-time conversion (none keeps float32)"
+    )
+    cpu_threads: int = Field(0, ge=0, description="Engine threads on CPU; 0 = every core")
+    beam_size: int = Field(4, ge=1, le=16, description="Beam search width")
+    max_output_ratio: float = Field(
+        1.5, gt=0, description="Output token budget per input token of a batch's longest segment"
+    )
+    max_output_extra_tokens: int = Field(10, ge=0, description="Output tokens on top of the ratio")
+    max_input_tokens: int = Field(
+        0, ge=0, description="Cut longer sentences into pieces of this many tokens; 0 = model's"
+    )
+
+    # --- batching and cache ---
+    max_batch_tokens: int = Field(4096, ge=1, description="Padded tokens per engine batch")
+    max_batch_size: int = Field(16, ge=1, description="Segments per engine batch")
+    first_batch_size: int = Field(
+        4, ge=0, description="Segments of a new long request in its first batch (fast start)"
+    )
+    max_wait_ms: float = Field(5.0, ge=0, description="How long to wait to fill a shallow batch")
+    cache_size: int = Field(10_000, ge=0, description="Segment translations kept; 0 disables")
+
+    # --- API ---
+    max_text_chars: int = Field(1_000_000, ge=1, description="Longer texts get 413")
+    source_language: str = Field("de", description="The model's source language code")
+    target_language: str = Field("en", description="The model's target language code")
+    replica_name: str = Field(
+        default_factory=socket.gethostname, description="Sent as X-Backend-Replica"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
+    log_json: bool = Field(True, description="One JSON object per log line (false: plain text)")
+
+    @property
+    def max_wait_s(self) -> float:
+        """Return MAX_WAIT_MS in seconds, as the scheduler takes it."""
+        return self.max_wait_ms / 1000.0

@@ -1,0 +1,74 @@
+"""Build the engine the settings ask for (blocking: run it in a thread at start-up)."""
+
+from __future__ import annotations
+
+import logging
+
+from backend import model_store
+from backend.config import Settings
+from backend.engines.base import Engine
+from backend.engines.ctranslate2 import (
+    CTranslate2Engine,
+    DecodingOptions,
+    resolve_compute_type,
+    resolve_device,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def decoding_options(settings: Settings) -> DecodingOptions:
+    """Return the beam and output-length options of the settings."""
+    return DecodingOptions(
+        beam_size=settings.beam_size,
+        max_output_ratio=settings.max_output_ratio,
+        max_output_extra_tokens=settings.max_output_extra_tokens,
+    )
+
+
+def input_limit(settings: Settings, model_limit: int) -> int:
+    """Return MAX_INPUT_TOKENS bounded by the model's window (0 means the model's window)."""
+    return min(settings.max_input_tokens or model_limit, model_limit)
+
+
+def load_engine(settings: Settings) -> Engine:
+    """Resolve MODEL, convert it when needed, and load the ENGINE on the DEVICE; may take long."""
+    path = model_store.resolve(settings.model)
+    limit = input_limit(settings, model_store.max_input_tokens(path))
+    if settings.engine == "transformers":
+        if model_store.is_converted(path):
+            raise model_store.ModelNotFound(
+                f"Model {settings.model!r} is a CTranslate2 conversion; ENGINE=transformers needs "
+                "the original checkpoint (set MODEL to it, or use ENGINE=ctranslate2)."
+            )
+        from backend.engines.transformers import TransformersEngine
+
+        return TransformersEngine(
+            path,
+            model=settings.model,
+            max_input_tokens=limit,
+            device=_torch_device(settings.device),
+            cpu_threads=settings.cpu_threads,
+            decoding=decoding_options(settings),
+        )
+    device = resolve_device(settings.device)
+    converted = model_store.converted(
+        path, settings.model_cache_dir, settings.conversion_quantization
+    )
+    return CTranslate2Engine(
+        converted,
+        model=settings.model,
+        max_input_tokens=limit,
+        device=device,
+        compute_type=resolve_compute_type(settings.compute_type, device),
+        cpu_threads=settings.cpu_threads,
+        decoding=decoding_options(settings),
+    )
+
+
+def _torch_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -1,0 +1,105 @@
+"""The running service: load the engine in the background, then wire scheduler, cache, translator.
+
+Framework-free: main.py's lifespan calls ``start`` and ``aclose``; the routes read the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backend.batching import BatchScheduler
+from backend.cache import TranslationCache
+from backend.config import Settings
+from backend.engines.base import Engine
+from backend.errors import LanguagePair, NotReady
+from backend.metrics import Metrics
+from backend.model_store import ModelNotFound
+from backend.translator import Translator
+
+logger = logging.getLogger(__name__)
+
+EngineFactory = Callable[[Settings], Engine]
+#: Translated once before /readyz turns 200, so the first user does not pay for lazy init.
+WARM_UP_TEXT = "Guten Morgen."
+
+
+@dataclass
+class BackendState:
+    """What the routes need, filled in once the model is loaded."""
+
+    settings: Settings
+    metrics: Metrics
+    engine_factory: EngineFactory
+    #: Called when loading fails for good (``python -m backend`` stops the server).
+    on_fatal: Callable[[], None] | None = None
+    engine: Engine | None = None
+    translator: Translator | None = None
+    load_error: str | None = None
+    _scheduler: BatchScheduler | None = None
+    _loader: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def supported_pairs(self) -> list[LanguagePair]:
+        """Return the language pairs this model translates."""
+        return [LanguagePair(self.settings.source_language, self.settings.target_language)]
+
+    def ready_translator(self) -> Translator:
+        """Return the translator, or raise NotReady while loading or after a failed load."""
+        if self.translator is None:
+            raise NotReady(self.load_error or "the model is still loading; retry shortly")
+        return self.translator
+
+    def start(self) -> None:
+        """Start loading the model in the background; /healthz answers meanwhile."""
+        self._loader = asyncio.create_task(self._load(), name="load-model")
+
+    async def aclose(self) -> None:
+        """Stop loading, stop the scheduler and drop the engine."""
+        if self._loader is not None:
+            self._loader.cancel()
+            await asyncio.gather(self._loader, return_exceptions=True)
+        if self._scheduler is not None:
+            await self._scheduler.aclose()
+        self.translator = self.engine = self._scheduler = None
+
+    async def _load(self) -> None:
+        settings = self.settings
+        try:
+            engine = await asyncio.to_thread(self.engine_factory, settings)
+            await asyncio.to_thread(engine.translate_batch, engine.tokenize([WARM_UP_TEXT]))
+        except ModelNotFound as error:
+            self._fail(str(error))
+            return
+        except Exception:
+            logger.exception("loading model %s failed", settings.model)
+            self._fail(f"loading model {settings.model!r} failed; see the server log")
+            return
+        scheduler = BatchScheduler(
+            engine.translate_batch,
+            max_batch_tokens=settings.max_batch_tokens,
+            max_batch_size=settings.max_batch_size,
+            max_wait_s=settings.max_wait_s,
+            first_batch_size=settings.first_batch_size,
+            observer=self.metrics,
+        )
+        await scheduler.start()
+        cache = TranslationCache(settings.cache_size)
+        self.metrics.watch_cache(cache)
+        self.engine, self._scheduler = engine, scheduler
+        self.translator = Translator(engine, scheduler, cache)
+        self.metrics.model_loaded(
+            model=engine.model,
+            engine=engine.name,
+            device=str(getattr(engine, "device", "unknown")),
+            compute_type=str(getattr(engine, "compute_type", "unknown")),
+        )
+        logger.info("ready: model %s on engine %s", engine.model, engine.name)
+
+    def _fail(self, message: str) -> None:
+        logger.critical("%s", message)
+        self.load_error = message
+        if self.on_fatal is not None:
+            self.on_fatal()
