@@ -59,6 +59,8 @@ lint: install ## Lint code, YAML, Dockerfiles and workflows
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
 	bash scripts/lint-dockerfiles.sh $(BIN)
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github
 
 .PHONY: test
 test: install system-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
