@@ -1,0 +1,166 @@
+"""Deploy the stack as a user would, wait for it by polling, explain failures, and tear it down."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.swarm.cli import CommandError, docker, run
+
+logger = logging.getLogger(__name__)
+
+STACK_LABEL = "com.docker.stack.namespace"
+SERVICE_LABEL = "com.docker.swarm.service.name"
+
+
+class ConvergenceError(AssertionError):
+    """The stack did not reach the wanted state in time; the message says what was missing."""
+
+
+@dataclass
+class Stack:
+    """A deployed stack: its name, how it was deployed, and the secrets created for it."""
+
+    name: str
+    repo_root: Path
+    compose_files: Sequence[Path]
+    env: Mapping[str, str]
+    secrets: list[str] = field(default_factory=list)
+    create_output: str = ""
+
+    def service(self, short_name: str) -> str:
+        """Return the full Swarm name of one of the stack's services (e.g. backend)."""
+        return f"{self.name}_{short_name}"
+
+
+def secret_names() -> set[str]:
+    """Return the names of every Swarm secret."""
+    return set(docker("secret", "ls", "--format", "{{.Name}}").split())
+
+
+def create_secrets(stack: Stack) -> None:
+    """Run secrets/create.sh as a user would; remember which secrets it created."""
+    before = secret_names()
+    result = run(
+        ["bash", str(stack.repo_root / "secrets" / "create.sh")],
+        env=stack.env,
+        cwd=stack.repo_root,
+        timeout_s=120,
+    )
+    stack.create_output = result.stdout + result.stderr
+    stack.secrets = sorted(secret_names() - before)
+
+
+def deploy(stack: Stack) -> None:
+    """Run `docker stack deploy` with the stack's compose files and variables."""
+    files = [part for path in stack.compose_files for part in ("-c", str(path))]
+    run(
+        ["docker", "stack", "deploy", *files, stack.name],
+        env=stack.env,
+        cwd=stack.repo_root,
+        timeout_s=300,
+    )
+
+
+def services(stack: Stack) -> list[str]:
+    """Return the names of the stack's services."""
+    raw = docker(
+        "service", "ls", "--filter", f"label={STACK_LABEL}={stack.name}", "--format", "{{.Name}}"
+    )
+    return sorted(raw.split())
+
+
+def replicas(service: str) -> tuple[int, int]:
+    """Return (running, desired) tasks of a replicated service; running tasks passed health."""
+    fields = "{{.Name}} {{.Replicas}}"
+    raw = docker("service", "ls", "--filter", f"name={service}", "--format", fields)
+    for line in raw.splitlines():
+        name, counts = line.split(maxsplit=1)
+        if name == service:
+            running, desired = counts.split()[0].split("/")
+            return int(running), int(desired)
+    raise ConvergenceError(f"service {service} does not exist")
+
+
+def update_state(service: str) -> str:
+    """Return the state of the service's last update (updating, completed, rollback_completed)."""
+    raw = docker("service", "inspect", "--format", "{{json .UpdateStatus}}", service)
+    status = json.loads(raw) if raw and raw != "null" else None
+    return (status or {}).get("State", "")
+
+
+def wait_for(
+    what: str, check: Callable[[], str | None], *, timeout_s: float, interval_s: float = 1.0
+) -> float:
+    """Poll check() (None when satisfied, else what is missing); return the seconds it took."""
+    start = time.monotonic()
+    missing = "never checked"
+    while time.monotonic() - start < timeout_s:
+        try:
+            missing = check()
+        except CommandError as error:
+            missing = str(error)
+        if missing is None:
+            return time.monotonic() - start
+        time.sleep(interval_s)
+    raise ConvergenceError(f"{what} not reached within {timeout_s:.0f}s: {missing}")
+
+
+def converged(stack: Stack, expected: Sequence[str]) -> str | None:
+    """Return None when every expected service runs all its desired, healthy tasks."""
+    present = services(stack)
+    for short_name in expected:
+        service = stack.service(short_name)
+        if service not in present:
+            return f"{service} is not deployed"
+        running, desired = replicas(service)
+        if running != desired:
+            return f"{service} has {running}/{desired} tasks running and healthy"
+        if update_state(service) in {"updating", "rollback_started", "paused"}:
+            return f"{service} is still updating"
+    return None
+
+
+def task_containers(service: str) -> list[str]:
+    """Return the ids of the running containers of a service on this node."""
+    raw = docker("ps", "--quiet", "--filter", f"label={SERVICE_LABEL}={service}")
+    return raw.split()
+
+
+def diagnostics(stack: Stack, *, log_lines: int = 60) -> str:
+    """Return `docker service ps --no-trunc` and the last log lines of every service."""
+    parts = []
+    for service in services(stack):
+        ps = run(["docker", "service", "ps", "--no-trunc", service], check=False, timeout_s=60)
+        logs = run(
+            ["docker", "service", "logs", "--no-task-ids", "--tail", str(log_lines), service],
+            check=False,
+            timeout_s=60,
+        )
+        parts.append(f"===== docker service ps --no-trunc {service}\n{ps.stdout}{ps.stderr}")
+        parts.append(f"===== last {log_lines} log lines of {service}\n{logs.stdout}{logs.stderr}")
+    return "\n".join(parts)
+
+
+def stack_leftovers(name: str) -> str | None:
+    """Return None once no container or network of the stack is left."""
+    containers = docker("ps", "-aq", "--filter", f"label={STACK_LABEL}={name}")
+    networks = docker("network", "ls", "-q", "--filter", f"label={STACK_LABEL}={name}")
+    if containers or networks:
+        return f"containers {containers.split()} networks {networks.split()} remain"
+    return None
+
+
+def teardown(stack: Stack) -> None:
+    """Remove the stack, then its volumes and the secrets create.sh made (which outlive it)."""
+    docker("stack", "rm", stack.name, check=False, timeout_s=120)
+    wait_for("stack removal", lambda: stack_leftovers(stack.name), timeout_s=120)
+    volumes = docker("volume", "ls", "-q", "--filter", f"label={STACK_LABEL}={stack.name}")
+    for volume in volumes.split():
+        docker("volume", "rm", volume, check=False)
+    for secret in stack.secrets:
+        docker("secret", "rm", secret, check=False)
