@@ -97,6 +97,8 @@ class BackendClient:
         self._http = http
         self._source_lang = source_lang
         self._target_lang = target_lang
+        # Every replica serves the same model, so one answer holds for the process' lifetime.
+        self._model_info: tuple[str, str] | None = None
 
     async def open_stream(self, text: str, *, request_id: str) -> BackendStream:
         """Start translating `text`; raise BackendError before any segment if it cannot start."""
@@ -123,6 +125,20 @@ class BackendClient:
         except httpx.HTTPError:
             return False
         return response.status_code == httpx.codes.OK
+
+    async def model_info(self) -> tuple[str, str]:
+        """Return (model, engine) from the backend's /readyz, cached once known; blanks if not."""
+        if self._model_info is None:
+            try:
+                response = await self._http.get("/readyz")
+                body = response.json() if response.status_code == httpx.codes.OK else {}
+            except (httpx.HTTPError, ValueError):
+                return ("", "")
+            model, engine = str(body.get("model", "")), str(body.get("engine", ""))
+            if not (model and engine):
+                return (model, engine)
+            self._model_info = (model, engine)
+        return self._model_info
 
 
 def _status_error(response: httpx.Response) -> BackendError:

@@ -53,13 +53,16 @@ class Translating:
         return await run.finish()
 
     async def _save(self, text: str, translation: str, done: StreamDone) -> SaveOutcome:
+        model, engine = done.model, done.engine
+        if not (model and engine):
+            model, engine = await self._backend.model_info()
         new = NewTranslation(
             source_text=text,
             translated_text=translation,
             source_lang=self._source_lang,
             target_lang=self._target_lang,
-            model=done.model or "unknown",
-            engine=done.engine or "unknown",
+            model=model or "unknown",
+            engine=engine or "unknown",
             segments=done.segments,
             characters=len(text),
             words=count_words(text),

@@ -161,3 +161,23 @@ async def test_ready_reflects_the_backend_readiness_probe() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     assert not await client_for(down).ready()
+
+
+async def test_model_info_comes_from_readyz_and_is_cached() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(200, json={"status": "ready", "model": "tiny", "engine": "ct2"})
+
+    client = client_for(handler)
+    assert await client.model_info() == ("tiny", "ct2")
+    assert await client.model_info() == ("tiny", "ct2")
+    assert calls == ["/readyz"]
+
+
+async def test_model_info_is_blank_while_the_backend_is_down() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json={"status": "loading"})
+
+    assert await client_for(handler).model_info() == ("", "")

@@ -48,6 +48,8 @@ async def test_stream_yields_ordered_segments_then_the_saved_id(
     assert stored.translated_text == "".join(s["text"] for s in segments)
     assert stored.source_text == TEXT
     assert stored.segments == len(segments)
+    assert stored.engine == "ctranslate2"
+    assert stored.model.endswith("tiny")
 
 
 async def test_stream_keeps_the_paragraph_structure(live_client, csrf_token) -> None:
@@ -108,12 +110,15 @@ async def test_json_logs_carry_the_request_id_but_never_the_text(live_client, cs
     handler = logging.StreamHandler(captured)
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger("frontend")
+    level = logger.level
     logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         response = await stream(live_client, csrf_token, "Geheimer Vertragstext steht hier.")
         await response.get_data()
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
     entries = [json.loads(line) for line in captured.getvalue().splitlines()]
     request_entries = [e for e in entries if e.get("endpoint") == "translate.translate_stream"]
     assert request_entries
