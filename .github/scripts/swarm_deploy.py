@@ -90,7 +90,11 @@ def docker(*args: str, env: dict[str, str] | None = None) -> str:
     """Run the docker CLI and return its standard output; raise on a non-zero exit."""
     # The runner's docker CLI from PATH; every argument comes from this script, never a shell.
     result = subprocess.run(  # noqa: S603
-        ["docker", *args],  # noqa: S607, capture_output=True, text=True, env=env, check=False
+        ["docker", *args],  # noqa: S607
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"docker {' '.join(args)} failed: {result.stderr.strip()}")
