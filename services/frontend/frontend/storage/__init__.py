@@ -1,0 +1,1 @@
+"""Storage of finished translations: engines, migrations, the repository and pending saves."""
