@@ -123,6 +123,11 @@ def test_stack_env_is_parsed_without_shell_evaluation(script) -> None:
         script.parse_env("export DOMAIN=x")
 
 
+def test_stack_env_cannot_override_the_tag_being_deployed(script) -> None:
+    with pytest.raises(ValueError, match="line 2 sets TAG"):
+        script.parse_env("DOMAIN=x\nTAG=edge")
+
+
 def test_a_changed_service_that_swarm_rolled_back_is_a_failure(script) -> None:
     services = [script.Service("t_backend", 2, 2, 15, "rollback_completed")]
     failures, _ = script.assess(services, {"t_backend": 10}, after_rollback=False)

@@ -33,6 +33,8 @@ GAVE_UP_STATES = {"paused", "rollback_paused"}
 MOVING_STATES = {"updating", "rollback_started"}
 ENV_LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
 SMOKE_TEXT = "Guten Morgen. Wie geht es dir?"
+# Set by the workflow itself: STACK_ENV may not change what is deployed, or where.
+RESERVED_ENV = {"TAG", "REGISTRY", "STACK_NAME", "DOCKER_HOST"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ def parse_env(text: str) -> dict[str, str]:
         match = ENV_LINE.match(line)
         if not match:
             raise ValueError(f"STACK_ENV line {number} is not KEY=VALUE")
+        if match.group(1) in RESERVED_ENV:
+            raise ValueError(
+                f"STACK_ENV line {number} sets {match.group(1)}, which the workflow sets"
+            )
         env[match.group(1)] = match.group(2)
     return env
 
