@@ -1,0 +1,1 @@
+../../services/frontend/frontend/storage/readonly_account.sh
