@@ -44,3 +44,29 @@ class FakeEngine:
 def fake_engine() -> FakeEngine:
     """Return a fake engine whose translation of a sentence is the sentence upper-cased."""
     return FakeEngine()
+
+
+# --- real engines on the tiny random model, for the engine and API tests ---
+
+ENGINE_NAMES = ("ctranslate2", "transformers")
+
+
+@pytest.fixture(scope="session")
+def tiny_engines(tiny_model, tmp_path_factory):
+    """Load both real engines on the tiny model once a session: {name: engine}."""
+    from backend.config import Settings
+    from backend.engines.loader import load_engine
+
+    cache_dir = tmp_path_factory.mktemp("ct2-cache")
+    return {
+        name: load_engine(
+            Settings(model=str(tiny_model), engine=name, device="cpu", model_cache_dir=cache_dir)
+        )
+        for name in ENGINE_NAMES
+    }
+
+
+@pytest.fixture(params=ENGINE_NAMES)
+def tiny_engine(request, tiny_engines):
+    """Each real engine on the tiny model in turn."""
+    return tiny_engines[request.param]

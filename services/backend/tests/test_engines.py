@@ -1,0 +1,89 @@
+"""Both engines translate the tiny random model behind the Engine protocol."""
+
+from __future__ import annotations
+
+import pytest
+from backend.engines.base import Engine
+from backend.engines.ctranslate2 import DecodingOptions, resolve_compute_type
+
+SENTENCES = ["Das Haus ist alt.", "Wir planen die Reise, z. B. am 3. Oktober 2026.", "Ja!"]
+
+
+def test_engine_implements_the_protocol(tiny_engine: Engine) -> None:
+    """Each engine is an Engine with a name, its model and the model's input window."""
+    assert isinstance(tiny_engine, Engine)
+    assert tiny_engine.name in {"ctranslate2", "transformers"}
+    assert tiny_engine.model.endswith("tiny")
+    assert tiny_engine.max_input_tokens == 511  # 512 positions, minus </s>
+
+
+def test_tokenize_gives_source_pieces_without_eos(tiny_engine: Engine) -> None:
+    """Tokens are sentencepiece pieces, one list per text, with no end-of-sentence token."""
+    tokens = tiny_engine.tokenize(SENTENCES)
+    assert len(tokens) == 3
+    assert all(seq and "</s>" not in seq for seq in tokens)
+    assert "".join(tokens[0]).replace("▁", " ").strip() == SENTENCES[0]
+
+
+def test_both_engines_tokenize_alike(tiny_engines: dict[str, Engine]) -> None:
+    """CTranslate2 (sentencepiece directly) and MarianTokenizer produce the same pieces."""
+    ct2, hf = tiny_engines["ctranslate2"], tiny_engines["transformers"]
+    assert ct2.tokenize(SENTENCES) == hf.tokenize(SENTENCES)
+
+
+def test_translate_batch_returns_one_text_per_input_in_order(tiny_engine: Engine) -> None:
+    """A batch gives one non-empty string per sequence; reversing the batch reverses it."""
+    tokens = tiny_engine.tokenize(SENTENCES)
+    forward = tiny_engine.translate_batch(tokens)
+    backward = tiny_engine.translate_batch(tokens[::-1])
+    assert len(forward) == 3
+    assert all(isinstance(text, str) and text.strip() for text in forward)
+    assert forward == backward[::-1]
+    assert all("▁" not in text and "</s>" not in text for text in forward)
+
+
+def test_empty_sequences_translate_to_empty_strings(tiny_engine: Engine) -> None:
+    """An empty token sequence costs nothing and comes back empty, in its place."""
+    tokens = tiny_engine.tokenize(["Hallo Welt."])[0]
+    result = tiny_engine.translate_batch([[], tokens, []])
+    assert result[0] == result[2] == ""
+    assert result[1]
+    assert tiny_engine.translate_batch([]) == []
+
+
+def test_output_length_follows_the_input_budget() -> None:
+    """The decoding budget is ratio x longest input + extra tokens, capped by the model."""
+    options = DecodingOptions(beam_size=4, max_output_ratio=1.0, max_output_extra_tokens=2)
+    assert options.max_output_tokens(30, 511) == 32
+    assert options.max_output_tokens(600, 511) == 511
+    assert (
+        DecodingOptions(max_output_ratio=0.01, max_output_extra_tokens=0).max_output_tokens(5, 511)
+        == 1
+    )
+
+
+def test_compute_type_defaults_to_int8_on_cpu_and_float16_on_gpu() -> None:
+    """COMPUTE_TYPE=auto maps to int8 on CPU and float16 on CUDA; anything else is kept."""
+    assert resolve_compute_type("auto", "cpu") == "int8"
+    assert resolve_compute_type("auto", "cuda") == "float16"
+    assert resolve_compute_type("int8_float32", "cpu") == "int8_float32"
+
+
+@pytest.mark.parametrize("name", ["ctranslate2", "transformers"])
+def test_short_budget_gives_shorter_output(name: str, tiny_engines: dict[str, Engine]) -> None:
+    """A small output budget bounds what the random model generates."""
+    from backend.engines.ctranslate2 import CTranslate2Engine
+
+    engine = tiny_engines[name]
+    tokens = engine.tokenize(SENTENCES[1:2])
+    long_text = engine.translate_batch(tokens)[0]
+    short = DecodingOptions(max_output_ratio=0.01, max_output_extra_tokens=2)
+    saved = engine._decoding  # the options are fixed per engine; swap them for this check
+    try:
+        engine._decoding = short
+        short_text = engine.translate_batch(tokens)[0]
+    finally:
+        engine._decoding = saved
+    assert len(short_text) < len(long_text)
+    if isinstance(engine, CTranslate2Engine):
+        assert len(short_text.split()) <= 3
