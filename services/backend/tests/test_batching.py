@@ -7,7 +7,8 @@ from collections import OrderedDict, deque
 from concurrent.futures import Future
 
 import pytest
-from backend.batching import BatchScheduler, Entry, Queues, next_batch, padded_tokens
+from backend.batch_policy import Entry, Queues, next_batch, padded_tokens
+from backend.batching import BatchScheduler
 from backend.engines.base import EngineError
 
 
@@ -38,11 +39,26 @@ def test_a_short_request_joins_the_first_batch_despite_a_long_document() -> None
     assert "short:0" in names(batch)
 
 
-def test_a_short_request_of_another_length_is_served_within_two_batches() -> None:
+def test_a_short_request_of_another_length_still_joins_the_next_batch() -> None:
     queues = make_queues(doc=[10] * 2000, short=[40])
-    first = next_batch(queues, max_batch_tokens=100, max_batch_size=8)
-    second = next_batch(queues, max_batch_tokens=100, max_batch_size=8)
-    assert "short:0" in names(first) + names(second)
+    batch = next_batch(queues, max_batch_tokens=1000, max_batch_size=8)
+    assert "short:0" in names(batch)
+    assert len(batch) == 8
+
+
+def test_free_places_go_to_the_entries_that_waste_least_padding() -> None:
+    queues = make_queues(doc=[30, 5, 31, 6, 29, 30, 4, 28], short=[30])
+    batch = next_batch(queues, max_batch_tokens=1000, max_batch_size=5)
+    # doc:7 (28) pads 2 tokens; doc:2 (31) would add one to each of the three already in.
+    assert sorted(names(batch)) == ["doc:0", "doc:4", "doc:5", "doc:7", "short:0"]
+
+
+def test_more_requests_than_places_are_served_in_turns() -> None:
+    queues = make_queues(**{f"r{i}": [5] * 3 for i in range(5)})
+    first = next_batch(queues, max_batch_tokens=1000, max_batch_size=3)
+    second = next_batch(queues, max_batch_tokens=1000, max_batch_size=3)
+    assert names(first) == ["r0:0", "r1:0", "r2:0"]
+    assert names(second) == ["r3:0", "r4:0", "r0:1"]
 
 
 def test_requests_take_turns_rather_than_first_come_first_served() -> None:
