@@ -117,7 +117,8 @@ def node_gpus() -> list[str]:
 def label_node() -> None:
     """Label this node gpu=true and db=true so the stack's placement constraints match it."""
     args = [part for label in NODE_LABELS for part in ("--label-add", label)]
-    docker("node", "update", *args, "self")
+    # `node inspect` knows "self", `node update` does not.
+    docker("node", "update", *args, docker("info", "--format", "{{.Swarm.NodeID}}"))
 
 
 def acquire_engine(repo_root: Path, workdir: Path, log_dir: Path) -> Engine:

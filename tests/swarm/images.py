@@ -131,12 +131,15 @@ def build_image(
     *,
     build_args: Mapping[str, str] | None = None,
     dockerfile: Path | None = None,
+    labels: Mapping[str, str] | None = None,
     timeout_s: float = 1800.0,
 ) -> None:
     """Build an image with the engine's (classic) builder; raise CommandError with its log."""
     args = ["docker", "build", "--tag", tag]
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
+    for key, value in (labels or {}).items():
+        args += ["--label", f"{key}={value}"]
     if dockerfile is not None:
         args += ["--file", str(dockerfile)]
     run([*args, str(context)], timeout_s=timeout_s)

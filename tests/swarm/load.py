@@ -26,22 +26,24 @@ class LoadReport:
         return f"{counts} ({reasons})" if reasons else counts
 
 
-Request = Callable[[httpx.Client], str | None]
+# Given a worker's own HTTP client, return its request function: request number → None when
+# the request succeeded, else a short reason (worker sessions keep their cookies this way).
+RequestFactory = Callable[[httpx.Client], Callable[[int], str | None]]
 
 
 class BackgroundLoad:
-    """Run `request` in `workers` threads until stopped, at most max_requests or max_duration_s."""
+    """Send requests from `workers` threads until stopped, max_requests or max_duration_s."""
 
     def __init__(
         self,
-        request: Request,
+        make_request: RequestFactory,
         *,
         workers: int = 2,
         max_requests: int = 2000,
         max_duration_s: float = 300.0,
         timeout_s: float = 30.0,
     ) -> None:
-        self.request = request
+        self.make_request = make_request
         self.workers = workers
         self.max_requests = max_requests
         self.max_duration_s = max_duration_s
@@ -54,13 +56,15 @@ class BackgroundLoad:
     def _worker(self) -> None:
         deadline = time.monotonic() + self.max_duration_s
         with httpx.Client(timeout=self.timeout_s) as client:
+            request = self.make_request(client)
             while not self._stop.is_set() and time.monotonic() < deadline:
                 with self._lock:
                     if self.report.sent >= self.max_requests:
                         return
                     self.report.sent += 1
+                    number = self.report.sent
                 try:
-                    problem = self.request(client)
+                    problem = request(number)
                 except httpx.HTTPError as error:
                     problem = type(error).__name__
                 if problem is not None:

@@ -29,6 +29,7 @@ class Stack:
     repo_root: Path
     compose_files: Sequence[Path]
     env: Mapping[str, str]
+    base_url: str
     secrets: list[str] = field(default_factory=list)
     create_output: str = ""
 
@@ -66,12 +67,15 @@ def deploy(stack: Stack) -> None:
     )
 
 
+def services_of(stack_name: str) -> list[str]:
+    """Return the names of the services of the stack called stack_name."""
+    label = f"label={STACK_LABEL}={stack_name}"
+    return sorted(docker("service", "ls", "--filter", label, "--format", "{{.Name}}").split())
+
+
 def services(stack: Stack) -> list[str]:
     """Return the names of the stack's services."""
-    raw = docker(
-        "service", "ls", "--filter", f"label={STACK_LABEL}={stack.name}", "--format", "{{.Name}}"
-    )
-    return sorted(raw.split())
+    return services_of(stack.name)
 
 
 def replicas(service: str) -> tuple[int, int]:

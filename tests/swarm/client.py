@@ -1,0 +1,71 @@
+"""Talk to the deployed app the way a browser does, through Traefik's published port only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+STREAM_PATH = "/api/translate/stream"
+
+
+class AppError(AssertionError):
+    """The app answered, but not as a working translator does; the message says how."""
+
+
+def csrf_token(client: httpx.Client, base_url: str) -> str:
+    """Open the translate page (which sets the session cookie) and return its CSRF token."""
+    response = client.get(base_url + "/")
+    if response.status_code != 200:
+        raise AppError(f"GET / answered {response.status_code}")
+    match = CSRF_FIELD.search(response.text)
+    if not match:
+        raise AppError("the translate page carries no csrf_token field")
+    return match.group(1)
+
+
+def translate(client: httpx.Client, base_url: str, text: str, token: str) -> dict:
+    """Translate through the page's streaming endpoint; return the lines and the final one."""
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    body = json.dumps({"text": text})
+    with client.stream("POST", base_url + STREAM_PATH, content=body, headers=headers) as response:
+        if response.status_code != 200:
+            response.read()
+            raise AppError(f"{STREAM_PATH} answered {response.status_code}: {response.text[:200]}")
+        lines = [json.loads(line) for line in response.iter_lines() if line.strip()]
+    if not lines or not lines[-1].get("done"):
+        last = lines[-1] if lines else "nothing"
+        raise AppError(f"the stream ended without its done line; last line: {last}")
+    segments = [line for line in lines if "index" in line]
+    if [line["index"] for line in segments] != list(range(len(segments))):
+        raise AppError(f"segments arrived out of order: {[line['index'] for line in segments]}")
+    return {"segments": segments, "done": lines[-1]}
+
+
+class Translator:
+    """A session on the app (cookie and CSRF token) that translates and reports failures."""
+
+    def __init__(self, client: httpx.Client, base_url: str) -> None:
+        self.client = client
+        self.base_url = base_url
+        self.token = ""
+
+    def __call__(self, text: str) -> dict:
+        """Translate text, opening a session first when there is none."""
+        if not self.token:
+            self.token = csrf_token(self.client, self.base_url)
+        return translate(self.client, self.base_url, text, self.token)
+
+    def problem(self, text: str) -> str | None:
+        """Translate text and return None, or a short reason why it failed (for load counts)."""
+        try:
+            result = self(text)
+        except AppError as error:
+            return str(error).split(":")[0][:80]
+        except httpx.HTTPError as error:
+            return type(error).__name__
+        if not result["segments"]:
+            return "no segments"
+        return None

@@ -1,0 +1,193 @@
+"""Session fixtures of the Swarm end-to-end test: engine → images → deployed stack, torn down
+on success and on failure, with diagnostics on every failure and a summary of the numbers."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from testkit.servers import REPO_ROOT, free_port
+from tests.swarm import deployment, stack
+from tests.swarm.client import Translator
+from tests.swarm.engine import Engine, acquire_engine, release_engine
+from tests.swarm.images import python_base_image, standin_image, try_pull
+from tests.swarm.project_images import ProjectImages, build_backend, build_frontend
+from tests.swarm.summary import SwarmSummary
+
+SUMMARY_KEY = pytest.StashKey[SwarmSummary]()
+STACK_KEY = pytest.StashKey[stack.Stack]()
+WORKDIR = REPO_ROOT / "build" / "swarm"
+STACK_NAME = "translate"
+# Local names only: nothing is pushed anywhere.
+REGISTRY = "unlimited-translation-e2e"
+TAG = "e2e"
+CONVERGE_TIMEOUT_S = 600.0
+OFFICIAL = {"traefik": "traefik:v3.7", "mysql": "mysql:8.4"}
+EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the summary the fixtures and tests record their numbers in."""
+    config.stash[SUMMARY_KEY] = SwarmSummary()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """On any failure, attach `docker service ps --no-trunc` and every service's last logs."""
+    report = yield
+    deployed = item.config.stash.get(STACK_KEY, None)
+    if report.failed and deployed is not None:
+        text = stack.diagnostics(deployed)
+        report.sections.append(("Swarm diagnostics (service ps, last logs)", text))
+        log_dir = REPO_ROOT / "test-output" / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        (log_dir / f"swarm-diagnostics-{item.name}-{report.when}.txt").write_text(text)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Print the numbers issue 5 asks for: failed requests, time to converge, time to scale."""
+    summary = config.stash.get(SUMMARY_KEY, None)
+    if summary is None or not (summary.timings_s or summary.notes):
+        return
+    terminalreporter.section("Swarm end-to-end summary")
+    for line in summary.lines():
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def swarm_summary(pytestconfig: pytest.Config) -> SwarmSummary:
+    """Return the summary printed at the end of the run."""
+    return pytestconfig.stash[SUMMARY_KEY]
+
+
+@pytest.fixture(scope="session")
+def swarm_engine(test_output_dir: Path, swarm_summary: SwarmSummary) -> Iterator[Engine]:
+    """Get an engine with a labelled single-node Swarm; stop what we started afterwards."""
+    started = time.monotonic()
+    engine = acquire_engine(REPO_ROOT, WORKDIR / "engine", test_output_dir / "logs")
+    swarm_summary.notes.extend(engine.notes)
+    swarm_summary.time("engine and Swarm ready", time.monotonic() - started)
+    try:
+        yield engine
+    finally:
+        release_engine(engine)
+
+
+@pytest.fixture(scope="session")
+def infrastructure_images(swarm_engine: Engine, swarm_summary: SwarmSummary) -> dict[str, str]:
+    """Return the Python base, Traefik and MySQL images: official when pullable, else stand-ins."""
+    started = time.monotonic()
+    notes = swarm_summary.notes
+    base = python_base_image(WORKDIR, notes)
+    found = {"python": base}
+    for name, official in OFFICIAL.items():
+        if try_pull(official):
+            found[name] = official
+            continue
+        extra = {"traefik": REPO_ROOT / ".venv" / "bin" / "traefik"} if name == "traefik" else {}
+        found[name] = standin_image(name, base, WORKDIR, extra)
+        notes.append(f"{name}: no registry reachable, using stand-in {found[name]}")
+    swarm_summary.time("base and stand-in images", time.monotonic() - started)
+    return found
+
+
+@pytest.fixture(scope="session")
+def project_images(
+    infrastructure_images: dict[str, str], tiny_model: Path, swarm_summary: SwarmSummary
+) -> ProjectImages:
+    """Build the backend (tiny model inside) and frontend images from their Dockerfiles."""
+    started = time.monotonic()
+    images = ProjectImages(REGISTRY, TAG)
+    base = infrastructure_images["python"]
+    build_backend(images, REPO_ROOT, tiny_model, base, WORKDIR)
+    build_frontend(images, REPO_ROOT, base)
+    swarm_summary.time(
+        "project images (backend, frontend, next, broken)", time.monotonic() - started
+    )
+    return images
+
+
+@pytest.fixture(scope="session")
+def deployed(
+    pytestconfig: pytest.Config,
+    infrastructure_images: dict[str, str],
+    project_images: ProjectImages,
+    swarm_summary: SwarmSummary,
+) -> Iterator[stack.Stack]:
+    """Create the secrets and deploy the stack as a user would; wait until it serves."""
+    if stack.services_of(STACK_NAME):
+        pytest.fail(f"a stack named {STACK_NAME} already runs on this engine: not touching it")
+    config = deployment.DeployConfig(
+        stack_name=STACK_NAME,
+        registry=project_images.registry,
+        tag=project_images.tag,
+        http_port=free_port(),
+        https_port=free_port(),
+        traefik_image=infrastructure_images["traefik"],
+        mysql_image=infrastructure_images["mysql"],
+    )
+    deploy_dir = deployment.stage(REPO_ROOT, WORKDIR / "deploy")
+    deployed = stack.Stack(
+        name=STACK_NAME,
+        repo_root=deploy_dir,
+        compose_files=[deploy_dir / "stack.yml"],
+        env=deployment.environment(config),
+        base_url=f"http://127.0.0.1:{config.http_port}",
+    )
+    pytestconfig.stash[STACK_KEY] = deployed
+    try:
+        started = time.monotonic()
+        stack.create_secrets(deployed)
+        stack.deploy(deployed)
+        stack.wait_for(
+            "every service running and healthy",
+            lambda: stack.converged(deployed, EXPECTED_SERVICES),
+            timeout_s=CONVERGE_TIMEOUT_S,
+        )
+        stack.wait_for(
+            "a first translation through Traefik",
+            lambda: first_translation(deployed.base_url),
+            timeout_s=120,
+        )
+        swarm_summary.time(
+            "time to converge (deploy → first saved translation)", time.monotonic() - started
+        )
+        yield deployed
+    finally:
+        stack.teardown(deployed)
+        del pytestconfig.stash[STACK_KEY]
+
+
+def first_translation(base_url: str) -> str | None:
+    """Return None once the app translates and saves through Traefik, else why not."""
+    with httpx.Client(timeout=30) as client:
+        try:
+            result = Translator(client, base_url)("Hallo Welt. Wie geht es dir?")
+        except (AssertionError, httpx.HTTPError) as error:
+            return f"{type(error).__name__}: {error}"
+    if result["done"].get("saved") is not True:
+        return f"translated but not saved in MySQL: {result['done']}"
+    return None
+
+
+@pytest.fixture
+def app_client(deployed: stack.Stack) -> Iterator[httpx.Client]:
+    """Return an HTTP client for tests (the app is reached on 127.0.0.1:<HTTP_PORT> only)."""
+    with httpx.Client(timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def admin_credentials(deployed: stack.Stack) -> tuple[str, str]:
+    """Return the admin login secrets/create.sh generated and printed once."""
+    user = re.search(r"^\s*user:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
+    password = re.search(r"^\s*password:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
+    if not user or not password:
+        pytest.fail("secrets/create.sh did not print the generated admin user and password")
+    return user.group(1), password.group(1)

@@ -1,0 +1,88 @@
+"""Rolling update of the frontend without failed requests; a broken release rolls back alone."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.swarm.cli import docker
+from tests.swarm.client import Translator
+from tests.swarm.load import BackgroundLoad
+from tests.swarm.stack import Stack, converged, update_state, wait_for
+from tests.swarm.summary import SwarmSummary
+
+pytestmark = pytest.mark.swarm
+
+UPDATE_TIMEOUT_S = 300.0
+
+
+def spec_image(service: str) -> str:
+    """Return the image of the service's spec, without the digest Swarm may pin."""
+    image = docker(
+        "service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}", service
+    )
+    return image.split("@")[0]
+
+
+def update_finished(stack: Stack, service: str, wanted: set[str]) -> str | None:
+    """Return None once the service's update reached one of the wanted states and converged."""
+    state = update_state(service)
+    if state not in wanted:
+        return f"update state is {state or 'none'}"
+    return converged(stack, ["frontend"])
+
+
+def frontend_load(stack: Stack) -> BackgroundLoad:
+    """Return a load of page translations through Traefik (two workers, bounded)."""
+
+    def session(client: httpx.Client):
+        translator = Translator(client, stack.base_url)
+        return lambda number: translator.problem(f"Aktualisierung {number}. Alles bleibt gleich.")
+
+    return BackgroundLoad(session, workers=2, max_duration_s=UPDATE_TIMEOUT_S + 60, timeout_s=60)
+
+
+def test_rolling_update_of_the_frontend_fails_no_request(
+    deployed: Stack, swarm_summary: SwarmSummary
+) -> None:
+    """`docker service update --image` to a second tag completes under load with no failure."""
+    service = deployed.service("frontend")
+    next_image = spec_image(service).rsplit(":", 1)[0] + f":{deployed.env['TAG']}-next"
+    started = time.monotonic()
+    with frontend_load(deployed) as load:
+        load.wait_for_requests(5)
+        docker("service", "update", "--detach", "--image", next_image, service)
+        wait_for(
+            "the rolling update",
+            lambda: update_finished(deployed, service, {"completed"}),
+            timeout_s=UPDATE_TIMEOUT_S,
+        )
+        load.wait_for_requests(load.report.sent + 5)
+    swarm_summary.time("rolling update of the frontend", time.monotonic() - started)
+    swarm_summary.failed_requests["during the frontend's rolling update"] = load.report.summary()
+    assert spec_image(service) == next_image, f"frontend runs {spec_image(service)}"
+    assert load.report.failed == 0, f"{load.report.summary()} during the rolling update"
+
+
+def test_broken_frontend_release_rolls_back_by_itself(
+    deployed: Stack, app_client: httpx.Client, swarm_summary: SwarmSummary
+) -> None:
+    """An image whose tasks exit at once: `failure_action: rollback` restores the previous one."""
+    service = deployed.service("frontend")
+    previous = spec_image(service)
+    broken = previous.rsplit(":", 1)[0] + f":{deployed.env['TAG']}-broken"
+    started = time.monotonic()
+    docker("service", "update", "--detach", "--image", broken, service)
+    wait_for(
+        "the automatic rollback",
+        lambda: update_finished(deployed, service, {"rollback_completed"}),
+        timeout_s=UPDATE_TIMEOUT_S,
+    )
+    swarm_summary.time("automatic rollback of a broken frontend", time.monotonic() - started)
+    assert spec_image(service) == previous, (
+        f"after the rollback the frontend runs {spec_image(service)}"
+    )
+    result = Translator(app_client, deployed.base_url)("Nach dem Rollback geht es weiter.")
+    assert result["segments"], "the app does not translate after the rollback"
