@@ -18,11 +18,14 @@ translations returns the input exactly.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pysbd
+
+logger = logging.getLogger(__name__)
 
 #: Every line boundary ``str.splitlines`` knows, so no line break is ever handed to the model.
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -123,7 +126,12 @@ def _locate(line: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = line[start:end]
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for sentence in _segmenter().segment(chunk):
+    try:
+        sentences = _segmenter().segment(chunk)
+    except Exception:  # pysbd crashes on some inputs, e.g. int("\x1f0") on "0\x1f0. "
+        logger.warning("pysbd failed on a %d-character chunk; kept it as one sentence", len(chunk))
+        sentences = []
+    for sentence in sentences:
         stripped = sentence.strip()
         found = chunk.find(stripped, cursor) if stripped else -1
         if found < 0:

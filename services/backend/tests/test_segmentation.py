@@ -160,3 +160,10 @@ def test_split_segment_keeps_the_prefix_first_and_spaces_between_pieces() -> Non
         Segment(" ", "drei vier"),
         Segment(" ", "fünf"),
     ]
+
+
+def test_text_that_crashes_pysbd_is_kept_as_one_sentence() -> None:
+    # pysbd 0.3.4 raises ValueError (int("\x1f0")) on this input; found by hypothesis.
+    text = "Satz 0\x1f0. Noch einer."
+    result = segment(text)
+    assert [seg.text for seg in result.segments] == [text]
