@@ -1,0 +1,305 @@
+"""stack.yml and stack.cpu.yml: accepted by `docker stack config`, and only keys Swarm honours.
+
+The docker CLI validates and renders a stack without a daemon. The checks below read both the
+rendered configuration and the raw YAML (a key Swarm ignores may vanish from the rendering).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from testkit.servers import REPO_ROOT
+
+STACK = REPO_ROOT / "stack.yml"
+CPU_OVERRIDE = REPO_ROOT / "stack.cpu.yml"
+DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+EXAMPLE_ENV = {"TAG": "1.2.3"}
+# Service keys `docker stack deploy` ignores or refuses (docs: "Compose file v3 reference").
+SWARM_IGNORED_KEYS = {
+    "build", "cap_add", "cap_drop", "cgroup_parent", "container_name", "depends_on", "devices",
+    "external_links", "gpus", "ipc", "links", "mem_limit", "memswap_limit", "cpus", "cpu_shares",
+    "network_mode", "pid", "privileged", "restart", "runtime", "security_opt", "shm_size",
+    "tmpfs", "userns_mode", "volume_driver", "volumes_from", "oom_score_adj", "scale",
+}  # fmt: skip
+PUBLIC_NETWORK_SERVICES = {"traefik"}
+
+
+def docker_stack_config(
+    *files: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `docker stack config` on files with a clean environment plus env."""
+    if not Path(DOCKER).exists():
+        pytest.fail("the docker CLI is missing: run `make system-deps` (installs docker.io)")
+    args = [DOCKER, "stack", "config"]
+    for path in files:
+        args += ["-c", str(path)]
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(REPO_ROOT), **(env or {})}
+    return subprocess.run(
+        args, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def rendered(*files: Path) -> dict[str, Any]:
+    """Return the configuration docker renders from files with the example values."""
+    result = docker_stack_config(*files, env=EXAMPLE_ENV)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def gpu_stack() -> dict[str, Any]:
+    return rendered(STACK)
+
+
+@pytest.fixture(scope="module")
+def cpu_stack() -> dict[str, Any]:
+    return rendered(STACK, CPU_OVERRIDE)
+
+
+def labels(service: dict[str, Any]) -> dict[str, str]:
+    return service.get("deploy", {}).get("labels", {})
+
+
+def both(gpu_stack: dict[str, Any], cpu_stack: dict[str, Any]) -> Iterator[tuple[str, dict]]:
+    """Yield (name, service) for every service of both renderings."""
+    for stack in (gpu_stack, cpu_stack):
+        yield from stack["services"].items()
+
+
+def test_a_missing_tag_fails_with_its_message() -> None:
+    result = docker_stack_config(STACK)
+    assert result.returncode != 0
+    assert "TAG" in result.stderr
+    assert "image tag" in result.stderr
+
+
+@pytest.mark.parametrize("path", [STACK, CPU_OVERRIDE], ids=lambda p: p.name)
+def test_no_key_swarm_ignores_in_the_raw_files(path: Path) -> None:
+    services = yaml.safe_load(path.read_text())["services"]
+    for name, service in services.items():
+        assert not SWARM_IGNORED_KEYS & service.keys(), f"{path.name}: {name}"
+
+
+def test_no_key_swarm_ignores_in_the_renderings(gpu_stack, cpu_stack) -> None:
+    for name, service in both(gpu_stack, cpu_stack):
+        assert not SWARM_IGNORED_KEYS & service.keys(), name
+
+
+def test_every_service_is_reached_by_task_ips_not_a_virtual_ip(gpu_stack, cpu_stack) -> None:
+    """Without IPVS there are no virtual IPs: every service uses DNS round robin."""
+    for name, service in both(gpu_stack, cpu_stack):
+        assert service["deploy"].get("endpoint_mode") == "dnsrr", name
+
+
+def test_only_traefik_publishes_ports_and_only_in_host_mode(gpu_stack) -> None:
+    for name, service in gpu_stack["services"].items():
+        ports = service.get("ports", [])
+        if name == "traefik":
+            assert {port["target"] for port in ports} == {80, 443}
+            assert all(port["mode"] == "host" for port in ports)
+        else:
+            assert not ports, name
+
+
+def test_the_database_shares_no_network_with_traefik(gpu_stack) -> None:
+    services = gpu_stack["services"]
+    assert set(services["mysql"]["networks"]).isdisjoint(services["traefik"]["networks"])
+    assert gpu_stack["networks"]["db"].get("internal") is True
+
+
+def test_every_service_rotates_its_logs(gpu_stack, cpu_stack) -> None:
+    for name, service in both(gpu_stack, cpu_stack):
+        options = service["logging"]["options"]
+        assert options.keys() >= {"max-size", "max-file"}, name
+
+
+def test_every_traefik_service_names_its_port_and_network(gpu_stack, cpu_stack) -> None:
+    for name, service in both(gpu_stack, cpu_stack):
+        tags = labels(service)
+        if tags.get("traefik.enable") != "true":
+            continue
+        assert any(key.endswith("loadbalancer.server.port") for key in tags), name
+        if name != "traefik":
+            assert tags["traefik.swarm.network"].startswith("translate_"), name
+
+
+def test_backends_reserve_a_gpu_on_gpu_nodes_and_update_stop_first(gpu_stack) -> None:
+    deploy = gpu_stack["services"]["backend"]["deploy"]
+    generic = deploy["resources"]["reservations"]["generic_resources"]
+    assert generic == [{"discrete_resource_spec": {"kind": "NVIDIA-GPU", "value": 1}}]
+    assert deploy["placement"]["constraints"] == ["node.labels.gpu == true"]
+    assert deploy["placement"]["max_replicas_per_node"] >= 1
+    assert deploy["update_config"]["order"] == "stop-first"
+    assert deploy["update_config"]["failure_action"] == "rollback"
+    assert deploy["replicas"] == 2
+    assert deploy["resources"]["limits"]["memory"]
+    volumes = gpu_stack["services"]["backend"]["volumes"]
+    assert {"type": "tmpfs", "target": "/dev/shm"}.items() <= volumes[0].items()
+
+
+def test_backend_healthcheck_waits_for_the_model(gpu_stack) -> None:
+    healthcheck = gpu_stack["services"]["backend"]["healthcheck"]
+    assert "/readyz" in " ".join(healthcheck["test"])
+    assert _seconds(healthcheck["start_period"]) >= 120
+
+
+def test_frontend_updates_start_first_with_rollback(gpu_stack) -> None:
+    deploy = gpu_stack["services"]["frontend"]["deploy"]
+    assert deploy["update_config"]["order"] == "start-first"
+    assert deploy["update_config"]["failure_action"] == "rollback"
+    assert deploy["resources"]["limits"]["memory"]
+    env = gpu_stack["services"]["frontend"]["environment"]
+    assert env["BACKEND_URL"] == "http://traefik:8081"
+    assert all(not key.endswith("PASSWORD") and key != "SECRET_KEY" for key in env)
+
+
+def test_mysql_is_pinned_with_secrets_a_volume_and_a_tcp_healthcheck(gpu_stack) -> None:
+    mysql = gpu_stack["services"]["mysql"]
+    assert mysql["deploy"]["placement"]["constraints"] == ["node.labels.db == true"]
+    assert mysql["environment"]["MYSQL_ROOT_PASSWORD_FILE"].startswith("/run/secrets/")
+    assert mysql["environment"]["MYSQL_PASSWORD_FILE"].startswith("/run/secrets/")
+    assert mysql["volumes"][0]["type"] == "volume"
+    assert "--protocol=TCP" in mysql["healthcheck"]["test"][1]
+    assert "SELECT 1" in mysql["healthcheck"]["test"][1]
+    assert _seconds(mysql["stop_grace_period"]) >= 60
+    init = mysql["configs"][0]["target"]
+    assert init.startswith("/docker-entrypoint-initdb.d/")
+    assert init.endswith(".sh")
+
+
+def test_secrets_and_configs_have_versioned_names_and_git_ignored_files(gpu_stack) -> None:
+    for kind in ("secrets", "configs"):
+        for key, entry in gpu_stack[kind].items():
+            assert re.fullmatch(rf"translate_{key}_v\d+", entry["name"]), entry["name"]
+    for entry in gpu_stack["secrets"].values():
+        path = Path(entry["file"]).relative_to(REPO_ROOT)
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=REPO_ROOT)
+        assert ignored.returncode == 0, f"{path} is not ignored by git"
+
+
+def test_the_read_only_account_script_is_the_frontends(gpu_stack) -> None:
+    shipped = Path(gpu_stack["configs"]["mysql_readonly_init"]["file"])
+    frontend = REPO_ROOT / "services/frontend/frontend/storage/readonly_account.sh"
+    assert shipped.resolve() == frontend.resolve()
+
+
+def test_the_cpu_override_hides_the_gpu_service(cpu_stack) -> None:
+    backend = cpu_stack["services"]["backend"]
+    assert backend["deploy"]["replicas"] == 0
+    assert labels(backend)["traefik.enable"] == "false"
+
+
+def test_the_cpu_backend_needs_no_gpu(cpu_stack) -> None:
+    deploy = cpu_stack["services"]["backend-cpu"]["deploy"]
+    assert "generic_resources" not in deploy["resources"].get("reservations", {})
+    assert not deploy.get("placement", {}).get("constraints")
+    assert cpu_stack["services"]["backend-cpu"]["image"].endswith(":1.2.3")
+
+
+def test_the_cpu_backend_stays_in_step_with_the_gpu_one(gpu_stack, cpu_stack) -> None:
+    gpu, cpu = gpu_stack["services"]["backend"], cpu_stack["services"]["backend-cpu"]
+    assert labels(cpu) == labels(gpu)
+    for key in ("networks", "volumes", "healthcheck", "stop_grace_period", "logging"):
+        assert cpu[key] == gpu[key], key
+    assert cpu["environment"].keys() == gpu["environment"].keys()
+    for key in ("update_config", "rollback_config", "restart_policy", "replicas"):
+        assert cpu["deploy"][key] == gpu["deploy"][key], key
+
+
+def test_labels_use_only_middlewares_the_dynamic_files_define(gpu_stack) -> None:
+    defined = yaml.safe_load((REPO_ROOT / "traefik/dynamic/middlewares.yml").read_text())
+    names = set(defined["http"]["middlewares"])
+    for service in gpu_stack["services"].values():
+        for key, value in labels(service).items():
+            if key.endswith(".middlewares"):
+                used = {item.removesuffix("@file") for item in value.split(",")}
+                assert used <= names, key
+
+
+def test_local_routes_match_the_stacks_public_routes(gpu_stack) -> None:
+    """`make run` routes like the stack: same routers, rules, priorities and middlewares."""
+    local = yaml.safe_load((REPO_ROOT / "traefik/local/routes.yml").read_text())["http"]["routers"]
+    swarm = _routers_from_labels(gpu_stack)
+    swarm.pop("backend-internal")  # the frontend calls the backend directly in local runs
+    assert local.keys() == swarm.keys()
+    for name, router in local.items():
+        assert router["rule"] == swarm[name]["rule"], name
+        assert str(router["priority"]) == swarm[name].get("priority", str(router["priority"]))
+        assert router.get("middlewares", []) == swarm[name].get("middlewares", []), name
+        assert router["service"] == swarm[name]["service"], name
+
+
+def _routers_from_labels(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    routers: dict[str, dict[str, Any]] = {}
+    for service in stack["services"].values():
+        for key, value in labels(service).items():
+            match = re.fullmatch(r"traefik\.http\.routers\.([\w-]+)\.(\w+)", key)
+            if match:
+                name, field = match.groups()
+                routers.setdefault(name, {})[field] = (
+                    value.split(",") if field == "middlewares" else value
+                )
+    return routers
+
+
+def _seconds(duration: str) -> float:
+    """Parse docker's rendering of a Go duration (1m0s, 2m0s, 5m0s, 30s)."""
+    parts = re.findall(r"(\d+)([hms])", duration)
+    return sum(int(number) * {"h": 3600, "m": 60, "s": 1}[unit] for number, unit in parts)
+
+
+def render_swarm_template(text: str, env: dict[str, str]) -> str:
+    """Render the Go template actions traefik/traefik.yml uses, as Swarm would from env."""
+    block = re.compile(r'\{\{ if and \(env "(\w+)"\) \(env "(\w+)"\) \}\}(.*?)\{\{ end \}\}', re.S)
+    text = block.sub(lambda m: m[3] if env.get(m[1]) and env.get(m[2]) else "", text)
+    text = re.sub(r'\{\{ env "(\w+)" \}\}', lambda m: env.get(m[1], ""), text)
+    assert "{{" not in text, "traefik.yml uses a template action this test does not know"
+    return text
+
+
+def swarm_static_config(env: dict[str, str]) -> dict[str, Any]:
+    return yaml.safe_load(
+        render_swarm_template((REPO_ROOT / "traefik/traefik.yml").read_text(), env)
+    )
+
+
+def test_traefik_serves_plain_http_without_a_domain() -> None:
+    static = swarm_static_config({"DOMAIN": "translate.example.org"})
+    assert "redirections" not in static["entryPoints"]["web"]["http"]
+    assert "certResolver" not in static["entryPoints"]["websecure"]["http"]["tls"]
+    assert "certificatesResolvers" not in static
+
+
+def test_traefik_redirects_to_https_with_lets_encrypt_given_domain_and_email() -> None:
+    env = {"DOMAIN": "translate.example.org", "ACME_EMAIL": "ops@example.org"}
+    static = swarm_static_config(env)
+    redirect = static["entryPoints"]["web"]["http"]["redirections"]["entryPoint"]
+    assert redirect["to"] == "websecure"
+    assert redirect["scheme"] == "https"
+    tls = static["entryPoints"]["websecure"]["http"]["tls"]
+    assert tls["certResolver"] == "letsencrypt"
+    assert tls["domains"] == [{"main": "translate.example.org"}]
+    acme = static["certificatesResolvers"]["letsencrypt"]["acme"]
+    assert acme["email"] == "ops@example.org"
+    assert acme["storage"].startswith("/acme/")
+
+
+def test_traefik_keeps_metrics_ping_and_the_internal_entrypoint_unpublished(gpu_stack) -> None:
+    static = swarm_static_config({})
+    published = {port["target"] for port in gpu_stack["services"]["traefik"]["ports"]}
+    for name in ("internal", "metrics"):
+        assert int(static["entryPoints"][name]["address"].lstrip(":")) not in published
+    assert static["ping"]["entryPoint"] == "metrics"
+    assert static["metrics"]["prometheus"]["entryPoint"] == "metrics"
+    assert static["providers"]["swarm"]["exposedByDefault"] is False
+    mount = gpu_stack["services"]["traefik"]["volumes"][0]
+    assert mount["source"] == "/var/run/docker.sock"
+    assert mount["read_only"] is True
