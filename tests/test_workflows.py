@@ -256,3 +256,15 @@ def test_zizmor_does_report_an_unpinned_action_and_persisted_credentials(tmp_pat
     )
     idents = {f["ident"] for f in zizmor_findings(tmp_path / ".github")}
     assert {"unpinned-uses", "artipacked"} <= idents
+
+
+def test_images_build_every_service_with_build_args_its_dockerfile_declares() -> None:
+    matrix = load(WORKFLOWS / "images.yml")["jobs"]["build"]["strategy"]["matrix"]["include"]
+    built = {entry["context"] for entry in matrix}
+    assert built == {str(p.parent.relative_to(ROOT)) for p in ROOT.glob("services/*/Dockerfile")}
+    for entry in matrix:
+        dockerfile = (ROOT / entry["context"] / "Dockerfile").read_text()
+        declared = set(re.findall(r"^ARG\s+(\w+)", dockerfile, flags=re.MULTILINE))
+        passed = {line.split("=", 1)[0] for line in entry["build-args"].splitlines() if line}
+        assert passed <= declared, f"{entry['image']}{entry['suffix']}: {passed - declared}"
+    assert {entry["suffix"] for entry in matrix if entry["image"] == "backend"} == {"", "-gpu"}
