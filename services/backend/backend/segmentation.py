@@ -109,7 +109,8 @@ def _sentence_spans(line: str, start: int) -> list[tuple[int, int]]:
         window_end = min(len(line), start + _WINDOW_CHARS)
         if window_end < len(line):
             # End the window between words so a window-long sentence is not cut inside a word.
-            window_end = max(line.rfind(" ", start, window_end), start + 1)
+            cut = line.rfind(" ", start + 1, window_end)
+            window_end = cut if cut > start else window_end
         found = _merge_false_splits(line, _locate(line, start, window_end))
         if not found:
             break

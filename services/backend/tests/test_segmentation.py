@@ -167,3 +167,10 @@ def test_text_that_crashes_pysbd_is_kept_as_one_sentence() -> None:
     text = "Satz 0\x1f0. Noch einer."
     result = segment(text)
     assert [seg.text for seg in result.segments] == [text]
+
+
+def test_a_long_line_without_spaces_is_cut_into_window_sized_sentences() -> None:
+    text = "Wort" * 25_000  # 100,000 characters and no space to cut at
+    result = segment(text)
+    assert "".join(seg.prefix + seg.text for seg in result.segments) == text
+    assert len(result.segments) <= 100  # windows of ~2,000 characters, not one per character
