@@ -37,9 +37,10 @@ DENIED_FUNCTIONS = frozenset({
     "SETVAL", "NEXTVAL", "LASTVAL", "MASTER_POS_WAIT", "SOURCE_POS_WAIT", "MASTER_GTID_WAIT",
     "LOAD_EXTENSION", "READFILE", "WRITEFILE", "SYS_EXEC", "SYS_EVAL",
 })
-# Schemas and catalogues beyond the application's tables.
+# Schemas, catalogues and tables beyond the translations (the grants cover the rest of the
+# application's database, so schema_version is refused here).
 PROTECTED_NAMES = frozenset({
-    "mysql", "information_schema", "performance_schema", "sys",
+    "mysql", "information_schema", "performance_schema", "sys", "schema_version",
     "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema",
 })
 # fmt: on
