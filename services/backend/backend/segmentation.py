@@ -112,8 +112,9 @@ def _sentence_spans(line: str, start: int) -> list[tuple[int, int]]:
             cut = line.rfind(" ", start + 1, window_end)
             window_end = cut if cut > start else window_end
         found = _merge_false_splits(line, _locate(line, start, window_end))
-        if not found:
-            break
+        if not found:  # only whitespace in this window
+            start = window_end
+            continue
         if window_end < len(line) and len(found) > 1:
             # The window's last sentence may continue past it: segment it again in the next window.
             found.pop()

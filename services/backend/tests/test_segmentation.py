@@ -174,3 +174,9 @@ def test_a_long_line_without_spaces_is_cut_into_window_sized_sentences() -> None
     result = segment(text)
     assert "".join(seg.prefix + seg.text for seg in result.segments) == text
     assert len(result.segments) <= 100  # windows of ~2,000 characters, not one per character
+
+
+def test_a_window_of_only_spaces_does_not_end_the_line() -> None:
+    text = "Erster Satz." + " " * 5000 + "Zweiter Satz."
+    result = segment(text)
+    assert [seg.text for seg in result.segments] == ["Erster Satz.", "Zweiter Satz."]
