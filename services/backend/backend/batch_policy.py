@@ -47,16 +47,17 @@ def next_batch(
     least recently served first, so a one-sentence request never waits behind a long document; the
     free places are filled with the entries that waste the least padding. A request's turn is
     over once it was served: it moves to the back of the order.
-    The first segment of a long request caps the batch at ``first_batch_size`` (0: no cap) so that
-    the first streamed segment of a long document does not wait for a full batch.
+    A batch holding the first segment of a long request is filled only up to ``first_batch_size``
+    (0: no cap), so the first streamed segment of a long document does not wait for a full batch.
     """
     candidates = _take_candidates(queues, max_batch_size * _CANDIDATES_PER_SLOT)
     if not candidates:
         return []
+    batch, rest = _take_heads(candidates, max_batch_tokens, max_batch_size)
     size_limit = max_batch_size
-    if candidates[0].first_of_many and first_batch_size > 0:
-        size_limit = min(size_limit, first_batch_size)
-    batch = _pick(candidates, max_batch_tokens, size_limit)
+    if first_batch_size > 0 and any(entry.first_of_many for entry in batch):
+        size_limit = max(len(batch), min(max_batch_size, first_batch_size))
+    _fill(batch, rest, max_batch_tokens, size_limit)
     chosen = set(map(id, batch))
     _put_back(queues, [entry for entry in candidates if id(entry) not in chosen])
     for request_id in dict.fromkeys(entry.request_id for entry in batch):
@@ -65,8 +66,10 @@ def next_batch(
     return batch
 
 
-def _pick(candidates: list[Entry], max_tokens: int, max_size: int) -> list[Entry]:
-    """Choose the batch: every request's head in turn, then the best fits for padding."""
+def _take_heads(
+    candidates: list[Entry], max_tokens: int, max_size: int
+) -> tuple[list[Entry], list[Entry]]:
+    """Split candidates into the batch's start (each request's head, in turn) and the rest."""
     batch = [candidates[0]]  # alone, the first head always goes, even over the token bound
     longest = len(candidates[0].tokens)
     heads = {candidates[0].request_id}
@@ -79,6 +82,12 @@ def _pick(candidates: list[Entry], max_tokens: int, max_size: int) -> list[Entry
         else:
             rest.append(entry)
         heads.add(entry.request_id)
+    return batch, rest
+
+
+def _fill(batch: list[Entry], rest: list[Entry], max_tokens: int, max_size: int) -> None:
+    """Add to batch, up to max_size, the entries of rest that waste the least padding."""
+    longest = max(len(entry.tokens) for entry in batch)
     while len(batch) < max_size:
         fitting = [
             entry
@@ -86,13 +95,12 @@ def _pick(candidates: list[Entry], max_tokens: int, max_size: int) -> list[Entry
             if max(longest, len(entry.tokens)) * (len(batch) + 1) <= max_tokens
         ]
         if not fitting:
-            break
+            return
         # Waste: padding the entry itself gets, or padding it adds to every entry already in.
         best = min(fitting, key=lambda e: _padding_waste(len(e.tokens), longest, len(batch)))
         rest.remove(best)
         batch.append(best)
         longest = max(longest, len(best.tokens))
-    return batch
 
 
 def _padding_waste(length: int, longest: int, size: int) -> int:

@@ -294,3 +294,17 @@ async def test_queue_depth_counts_waiting_segments(fake_engine) -> None:
 def test_bad_bounds_are_refused(fake_engine) -> None:
     with pytest.raises(ValueError, match="positive"):
         BatchScheduler(fake_engine.translate_batch, max_batch_size=0)
+
+
+def test_a_long_request_starting_behind_others_still_gets_a_small_first_batch() -> None:
+    queues = make_queues(short=[5], doc=[5] * 100)
+    queues["doc"][0].first_of_many = True
+    batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=3)
+    assert names(batch) == ["short:0", "doc:0", "doc:1"]
+
+
+def test_the_small_first_batch_never_drops_a_waiting_head() -> None:
+    queues = make_queues(**{f"r{i}": [5] for i in range(4)}, doc=[5] * 100)
+    queues["doc"][0].first_of_many = True
+    batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=2)
+    assert names(batch) == ["r0:0", "r1:0", "r2:0", "r3:0", "doc:0"]
