@@ -11,12 +11,22 @@ import hashlib
 import time
 
 import pytest
+import sqlparse
 from frontend.sqlconsole import QueryError, QueryResult
-from frontend.sqlpolicy import QueryRefused, checked_statement
+from frontend.sqlpolicy import (
+    ALLOWED_FIRST_WORDS,
+    DENIED_FUNCTIONS,
+    DENIED_WORDS,
+    QueryRefused,
+    checked_statement,
+)
 from frontend.storage import database
 from frontend.storage.schema import translations
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from sqlparse import tokens as T
 
 REFUSED_OR_FAILED = [
     "INSERT INTO translations (source_text) VALUES ('x')",
@@ -225,3 +235,35 @@ def test_the_policy_says_why_it_refuses(sql, reason):
 
 def test_the_policy_removes_comments_from_what_runs():
     assert checked_statement("/* a */ SELECT 1 -- b\n;", dialect="sqlite") == "SELECT 1"
+
+
+FRAGMENTS = [
+    "SELECT", "sElEcT", "WITH", "EXPLAIN", "SHOW", "TABLES", "DESCRIBE", "*", "1", "id", "FROM",
+    "translations", "schema_version", "mysql.user", "WHERE", "'x'", "';'", "'a\\'", '"q;"',
+    "`t`", ";", "--", "-- c\n", "#", "/*", "*/", "/* c */", "/*!50000", "/*M!1", "/*+", "\n",
+    "DROP", "DELETE", "UPDATE", "INSERT", "INTO", "OUTFILE", "LOAD_FILE(", ")", "(", ",",
+    "FOR", "SHARE", "@@x", "SLEEP(1)", "UNION", "ALL", "AS", "a",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=12),
+    separator=st.sampled_from([" ", "\n", ""]),
+    dialect=st.sampled_from(["mysql", "sqlite"]),
+)
+def test_whatever_the_policy_accepts_is_one_clean_read(parts, separator, dialect):
+    """Accepted text is one statement, starts with an allowed word, has no comment or write."""
+    try:
+        statement = checked_statement(separator.join(parts), dialect=dialect)
+    except QueryRefused:
+        return
+    assert checked_statement(statement, dialect=dialect) == statement
+    parsed = [s for s in sqlparse.parse(statement) if s.value.strip()]
+    assert len(parsed) == 1
+    tokens = [t for t in parsed[0].flatten() if not t.is_whitespace]
+    assert tokens[0].value.upper() in ALLOWED_FIRST_WORDS
+    for token in tokens:
+        assert token.ttype not in T.Comment
+        if token.ttype in T.Keyword or token.ttype is T.Name:
+            assert token.value.upper() not in DENIED_WORDS | DENIED_FUNCTIONS
