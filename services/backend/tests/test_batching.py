@@ -291,6 +291,27 @@ async def test_queue_depth_counts_waiting_segments(fake_engine) -> None:
         fake_engine.gate.set()
 
 
+async def test_start_twice_is_refused_and_aclose_twice_is_harmless(fake_engine) -> None:
+    scheduler = BatchScheduler(fake_engine.translate_batch)
+    await scheduler.aclose()  # never started: nothing to do
+    await scheduler.start()
+    with pytest.raises(RuntimeError, match="already started"):
+        await scheduler.start()
+    await scheduler.aclose()
+    await scheduler.aclose()
+
+
+async def test_a_shallow_queue_waits_briefly_for_more_segments(fake_engine) -> None:
+    async with BatchScheduler(
+        fake_engine.translate_batch, max_batch_size=8, max_wait_s=0.5
+    ) as scheduler:
+        first = scheduler.submit("a", [["eins"]])
+        await asyncio.sleep(0)  # let the scheduler start waiting for more
+        second = scheduler.submit("b", [["zwei"]])
+        await asyncio.gather(*first, *second)
+    assert fake_engine.batches == [[["eins"], ["zwei"]]]
+
+
 def test_bad_bounds_are_refused(fake_engine) -> None:
     with pytest.raises(ValueError, match="positive"):
         BatchScheduler(fake_engine.translate_batch, max_batch_size=0)
