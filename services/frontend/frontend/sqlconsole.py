@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 # Server error codes meaning "stopped by the statement timeout": MySQL ER_QUERY_TIMEOUT,
 # MariaDB ER_STATEMENT_TIMEOUT, and ER_QUERY_INTERRUPTED.
 _TIMEOUT_ERRNOS = frozenset({3024, 1969, 1317})
+# Client errors meaning "no server to talk to" (CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR,
+# CR_UNKNOWN_HOST, CR_SERVER_GONE_ERROR, CR_SERVER_LOST): say so without host or socket details.
+_UNREACHABLE_ERRNOS = frozenset({2002, 2003, 2005, 2006, 2013})
+_UNAVAILABLE = "The database is unavailable; try again later."
 # The server's own timeout should fire first; the client-side deadline is the backstop.
 _CLIENT_GRACE_S = 2.0
 _CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -89,7 +93,7 @@ class QueryConsole:
             raise QueryFailed("The console is busy; try again in a moment.") from error
         except (exc.SQLAlchemyError, OSError) as error:
             log.warning("console query failed: %s", type(error).__name__)
-            raise QueryFailed("The database is unavailable; try again later.") from error
+            raise QueryFailed(_UNAVAILABLE) from error
         elapsed_s = time.monotonic() - started
         if elapsed_s > timeout_s:
             # MySQL stops SLEEP() at max_execution_time without an error; still say it timed out.
@@ -188,6 +192,8 @@ def _failure_message(error: exc.DBAPIError, timeout_s: float) -> str:
         errno, message = args[0], str(args[1] if len(args) > 1 else "")
         if errno in _TIMEOUT_ERRNOS:
             return _timeout_message(timeout_s)
+        if errno in _UNREACHABLE_ERRNOS or error.connection_invalidated:
+            return _UNAVAILABLE
         text_ = f"{message} (error {errno})"
     else:
         text_ = str(original)

@@ -9,7 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from frontend.sqlconsole import QueryFailed, QueryRefused, QueryResult, format_cell, to_csv
+from frontend.sqlconsole import (
+    QueryConsole,
+    QueryFailed,
+    QueryRefused,
+    QueryResult,
+    format_cell,
+    to_csv,
+)
+from frontend.storage import database
 
 # A billion-row cross join of a 1000-row CTE: only the statement timeout stops it in time.
 ENDLESS = (
@@ -131,3 +139,16 @@ def test_cells_render_as_plain_text():
     assert format_cell(Decimal("1.50")) == "1.50"
     assert format_cell(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05"
     assert format_cell("Grüße".encode()) == "Grüße"
+
+
+@pytest.mark.mysql
+async def test_an_unreachable_server_is_reported_plainly(mariadb):
+    from testkit.servers import free_port
+
+    url = mariadb.url("ut_readonly", "whatever", port=free_port())
+    engine = database.create_readonly_engine(url, connect_timeout_s=1)
+    try:
+        with pytest.raises(QueryFailed, match=r"^The database is unavailable"):
+            await QueryConsole(engine).run("SELECT 1")
+    finally:
+        await engine.dispose()
