@@ -87,6 +87,13 @@ def max_input_tokens(path: Path) -> int:
     return int(config.get("max_position_embeddings", 512)) - 1
 
 
+def model_name(path: Path, default: str) -> str:
+    """Return the name a converted model was built from (for clients), else `default`."""
+    if (path / MARKER).is_file():
+        return str(json.loads((path / MARKER).read_text()).get("model", default))
+    return default
+
+
 def cache_key(path: Path, quantization: str) -> str:
     """Return a name that changes whenever the checkpoint, CTranslate2 or quantization does."""
     import ctranslate2
@@ -112,8 +119,11 @@ def converted(path: Path, cache_dir: Path, quantization: str) -> Path:
     return target
 
 
-def convert(path: Path, target: Path, quantization: str) -> None:
-    """Convert Marian checkpoint `path` into CTranslate2 directory `target` (atomically)."""
+def convert(path: Path, target: Path, quantization: str, *, name: str | None = None) -> None:
+    """Convert Marian checkpoint `path` into CTranslate2 directory `target` (atomically).
+
+    `name` (default: the path) is what the converted model reports itself as to clients.
+    """
     from ctranslate2.converters import TransformersConverter
 
     logger.info("converting %s to CTranslate2 (%s)", path, quantization)
@@ -124,9 +134,13 @@ def convert(path: Path, target: Path, quantization: str) -> None:
         TransformersConverter(str(path)).convert(
             str(output), quantization=None if quantization == "none" else quantization
         )
-        for name in SPM_FILES:
-            shutil.copyfile(path / name, output / name)
-        marker = {"source": str(path), "max_input_tokens": max_input_tokens(path)}
+        for spm_file in SPM_FILES:
+            shutil.copyfile(path / spm_file, output / spm_file)
+        marker = {
+            "model": name or str(path),
+            "source": str(path),
+            "max_input_tokens": max_input_tokens(path),
+        }
         (output / MARKER).write_text(json.dumps(marker) + "\n")
         try:
             os.rename(output, target)

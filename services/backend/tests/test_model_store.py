@@ -109,3 +109,14 @@ def test_unknown_model_fails_start_up_with_one_clear_message(tmp_path: Path) -> 
     assert "MODEL=/path" in output
     assert "HF_HUB_OFFLINE" in output
     assert "Traceback" not in output
+
+
+def test_prepared_model_reports_its_original_name(tiny_model: Path, tmp_path: Path) -> None:
+    """tools.prepare_model (the image build) writes a conversion that names its source model."""
+    from backend.tools import prepare_model
+
+    out = prepare_model.prepare(str(tiny_model), tmp_path / "prepared", "int8")
+    assert model_store.is_converted(out)
+    engine = load_engine(Settings(model=str(out), device="cpu", model_cache_dir=tmp_path))
+    assert engine.model == str(tiny_model)
+    assert prepare_model.main(["--model", str(tiny_model), "--out", str(out)]) == 1  # exists

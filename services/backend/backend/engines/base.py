@@ -15,7 +15,7 @@ class EngineError(RuntimeError):
 
 @runtime_checkable
 class Engine(Protocol):
-    """Translate batches of source token sequences; blocking, so callers run it off the event loop."""
+    """Translate batches of source token sequences; blocking, so run it off the event loop."""
 
     #: "ctranslate2" or "transformers" (reported in API responses and metrics).
     name: str

@@ -57,7 +57,7 @@ def load_engine(settings: Settings) -> Engine:
     )
     return CTranslate2Engine(
         converted,
-        model=settings.model,
+        model=model_store.model_name(path, settings.model),
         max_input_tokens=limit,
         device=device,
         compute_type=resolve_compute_type(settings.compute_type, device),
