@@ -9,6 +9,7 @@ privilege on its database, and the console's read-only account made by readonly_
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import time
@@ -31,6 +32,8 @@ CLIENT = shutil.which("mariadb") or shutil.which("mysql") or "/usr/bin/mariadb"
 READONLY_ACCOUNT_SH = (
     Path(__file__).resolve().parents[1] / "frontend" / "storage" / "readonly_account.sh"
 )
+# mariadbd runs as whoever runs the tests (root in CI; --user is only honoured for root).
+SERVER_USER = pwd.getpwuid(os.getuid()).pw_name
 APP_DATABASE = "ut_app"
 APP_USER, APP_PASSWORD = "ut_app", "app-secret-1"
 READONLY_USER, READONLY_PASSWORD = "ut_readonly", "readonly-secret-1"
@@ -64,15 +67,16 @@ class MariaDB:
 def _start_mariadb(base: Path) -> tuple[subprocess.Popen[bytes], MariaDB]:
     datadir, socket = base / "data", base / "mysqld.sock"
     subprocess.run(
-        [INSTALL_DB, "--no-defaults", "--user=root", f"--datadir={datadir}",
+        [INSTALL_DB, "--no-defaults", f"--user={SERVER_USER}", f"--datadir={datadir}",
          "--auth-root-authentication-method=normal", "--skip-test-db"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     port = free_port()
     log = (base / "mariadbd.log").open("wb")
     process = subprocess.Popen(
-        [MARIADBD, "--no-defaults", "--user=root", f"--datadir={datadir}", f"--socket={socket}",
-         f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={base / 'mysqld.pid'}",
+        [MARIADBD, "--no-defaults", f"--user={SERVER_USER}", f"--datadir={datadir}",
+         f"--socket={socket}", f"--port={port}", "--bind-address=127.0.0.1",
+         f"--pid-file={base / 'mysqld.pid'}",
          "--skip-log-bin", "--skip-name-resolve", "--innodb-buffer-pool-size=32M",
          "--max-connections=200"],
         stdout=log, stderr=subprocess.STDOUT,

@@ -96,3 +96,16 @@ async def test_mariadb_tables_are_utf8mb4_with_long_text(migrated_engine):
         )
     assert collation.startswith("utf8mb4")
     assert kinds["source_text"] == kinds["translated_text"] == "longtext"
+
+
+async def test_the_migrated_tables_match_what_the_repository_queries(migrated_engine):
+    def columns(sync_conn) -> dict[str, set[str]]:
+        inspector = inspect(sync_conn)
+        return {
+            name: {c["name"] for c in inspector.get_columns(name)}
+            for name in schema.metadata.tables
+        }
+
+    async with migrated_engine.connect() as conn:
+        found = await conn.run_sync(columns)
+    assert found == {name: set(t.columns.keys()) for name, t in schema.metadata.tables.items()}
