@@ -1,0 +1,153 @@
+"""The real Traefik binary with the project's configuration, in front of the real services.
+
+`make run`'s own launcher (scripts/run_local.py) starts Traefik with traefik/local/ and the
+stack's traefik/dynamic/ middlewares, the real backend (tiny model) and the real frontend.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.local_app import LocalApp, running
+
+# Small, so that an oversized body is cheap to send: Traefik's body limit is
+# 12 bytes per character + 64 KiB (traefik/dynamic/middlewares.yml).
+MAX_TEXT_CHARS = 5_000
+BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
+GERMAN = "Guten Morgen. Wie geht es dir?\n\nDas Wetter ist heute schön."
+RATE_LIMIT_BURST_MAX_REQUESTS = 300
+
+
+@pytest.fixture(scope="module")
+def app(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
+    work_dir = tmp_path_factory.mktemp("traefik")
+    with running(work_dir, tiny_model, {"MAX_TEXT_CHARS": str(MAX_TEXT_CHARS)}) as local:
+        yield local
+
+
+@pytest.fixture
+def client(app: LocalApp) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=app.url, timeout=30) as http:
+        yield http
+
+
+def test_the_translate_page_is_served(client: httpx.Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "<textarea" in response.text
+
+
+def test_the_api_translates_under_api(client: httpx.Client) -> None:
+    response = client.post(
+        "/api/v1/translate", json={"text": GERMAN, "source": "de", "target": "en"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["segments"] == 3
+    assert body["translation"].count("\n\n") == 1
+
+
+def test_the_libretranslate_api_is_under_api_too(client: httpx.Client) -> None:
+    languages = client.get("/api/languages")
+    assert languages.status_code == 200
+    assert {language["code"] for language in languages.json()} >= {"de", "en"}
+    response = client.post(
+        "/api/translate", json={"q": ["Hallo.", "Danke."], "source": "de", "target": "en"}
+    )
+    assert response.status_code == 200
+    assert len(response.json()["translatedText"]) == 2
+
+
+def test_the_streamed_api_is_not_buffered(client: httpx.Client) -> None:
+    """No body-limit on the streaming route: its buffering would send everything at the end."""
+    payload = {"text": GERMAN, "source": "de", "target": "en"}
+    with client.stream("POST", "/api/v1/translate/stream", json=payload) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert lines[-1]["done"] is True
+    assert [line["index"] for line in lines[:-1]] == list(range(lines[-1]["segments"]))
+
+
+def test_the_pages_streaming_endpoint_reaches_the_frontend(client: httpx.Client) -> None:
+    page = client.get("/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    headers = {"X-CSRF-Token": token}
+    with client.stream(
+        "POST", "/api/translate/stream", json={"text": GERMAN}, headers=headers
+    ) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert len(lines) > 1
+
+
+@pytest.mark.parametrize("path", ["/query", "/history", "/metrics", "/traefik/dashboard/"])
+def test_the_operators_pages_need_the_admin_login(
+    app: LocalApp, client: httpx.Client, path: str
+) -> None:
+    anonymous = client.get(path)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Basic")
+    assert client.get(path, auth=(app.admin[0], "wrong password")).status_code == 401
+    assert client.get(path, auth=app.admin).status_code == 200
+
+
+def test_the_backends_metrics_are_not_public(client: httpx.Client) -> None:
+    response = client.get("/api/metrics")
+    assert response.status_code == 404
+
+
+def test_an_oversized_body_is_refused_by_traefik(client: httpx.Client) -> None:
+    text = "a" * (BODY_LIMIT_BYTES + 1)
+    response = client.post("/api/v1/translate", json={"text": text, "source": "de", "target": "en"})
+    assert response.status_code == 413
+    assert "application/json" not in response.headers.get("content-type", "")
+
+
+def test_a_body_within_traefiks_limit_but_over_the_text_limit_gets_the_backends_413(
+    client: httpx.Client,
+) -> None:
+    text = "a" * (MAX_TEXT_CHARS + 1)
+    response = client.post("/api/v1/translate", json={"text": text, "source": "de", "target": "en"})
+    assert response.status_code == 413
+    assert str(MAX_TEXT_CHARS) in response.text.replace(",", "").replace("_", "")
+
+
+@pytest.mark.parametrize("path", ["/", "/api/languages"])
+def test_security_headers_are_on_pages_and_api(client: httpx.Client, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "camera=()" in headers["permissions-policy"]
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert "server" not in headers
+
+
+def test_responses_are_compressed(client: httpx.Client) -> None:
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+
+
+def test_a_burst_on_the_api_is_rate_limited(client: httpx.Client) -> None:
+    """Runs last in this module: it empties the client's token bucket."""
+    statuses = []
+    for _ in range(RATE_LIMIT_BURST_MAX_REQUESTS):
+        statuses.append(client.get("/api/languages").status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429, f"no 429 in {len(statuses)} requests"
+    assert statuses.count(200) >= 20, "the burst allowance was not granted first"
+    # The page is not rate limited, and the bucket refills (20 per second).
+    assert client.get("/").status_code == 200
+    time.sleep(2)
+    assert client.get("/api/languages").status_code == 200
