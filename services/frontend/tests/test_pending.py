@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from frontend.storage import database
+from frontend.storage import database, migrations
 from frontend.storage.errors import PendingSavesFull
 from frontend.storage.pending import PendingSaves
 from frontend.storage.repository import TranslationRepository
 from frontend.storage.schema import translations
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from testkit.servers import free_port
 
@@ -30,6 +31,16 @@ class TcpProxy:
         self._target_port = target_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def pause(self) -> None:
+        """Stop forwarding bytes but keep every connection open: a silent network."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Forward bytes again."""
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -48,10 +59,10 @@ class TcpProxy:
         self._writers.update({writer, up_writer})
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()
@@ -64,6 +75,8 @@ class Outage:
     repository: TranslationRepository
     down: Callable[[], Awaitable[None]]
     up: Callable[[], Awaitable[None]]
+    engine: AsyncEngine
+    proxy: TcpProxy | None = None
 
 
 @pytest.fixture
@@ -79,7 +92,7 @@ async def outage(db_target, migrated_engine) -> AsyncIterator[Outage]:
         async def up() -> None:
             holder.execute("ROLLBACK")
 
-        yield Outage(TranslationRepository(engine), down, up)
+        yield Outage(TranslationRepository(engine), down, up, engine)
         await engine.dispose()
         holder.close()
         return
@@ -87,7 +100,7 @@ async def outage(db_target, migrated_engine) -> AsyncIterator[Outage]:
     await proxy.start()
     url = make_url(db_target.url).set(port=proxy.port)
     engine = database.create_engine(url, connect_timeout_s=1)
-    yield Outage(TranslationRepository(engine), proxy.stop, proxy.start)
+    yield Outage(TranslationRepository(engine), proxy.stop, proxy.start, engine, proxy)
     await proxy.stop()
     await engine.dispose()
 
@@ -182,3 +195,55 @@ async def test_a_row_the_database_refuses_is_marked_failed_and_the_rest_saved(
     assert pending.status(refused.ticket).state == "failed"
     assert pending.status(kept.ticket).state == "saved"
     assert await _count(migrated_engine) == 1
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("db_target", ["mariadb"], indirect=True)
+async def test_a_silent_database_is_treated_as_unavailable(
+    outage, migrated_engine, make_translation
+):
+    """A partition (no refusal, just silence) bounds the save instead of holding the page."""
+    pending = PendingSaves(outage.repository, save_timeout_s=0.5)
+    await outage.repository.ping()  # a pooled connection through the proxy
+    outage.proxy.pause()
+    started = time.monotonic()
+    result = await pending.save(make_translation())
+    assert result.pending
+    assert time.monotonic() - started < 3
+    outage.proxy.resume()
+    await _wait_until_saved(pending, result.ticket)
+    assert await _count(migrated_engine) >= 1
+
+
+async def _wait_until_saved(pending: PendingSaves, ticket: str) -> None:
+    deadline = time.monotonic() + 15
+    while not await pending.retry_now():
+        assert time.monotonic() < deadline, "still pending"
+        await asyncio.sleep(0.1)
+    assert pending.status(ticket).state == "saved"
+
+
+async def test_a_translation_saved_before_the_schema_exists_waits_for_it(engine, make_translation):
+    """The database answers but migrations have not run yet: keep the row, save it after."""
+    repository = TranslationRepository(engine)
+    pending = PendingSaves(repository)
+    result = await pending.save(make_translation())
+    assert result.pending
+    await migrations.migrate_when_available(engine)
+    await _wait_until_saved(pending, result.ticket)
+    assert await _count(engine) == 1
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("db_target", ["mariadb"], indirect=True)
+async def test_migrations_wait_for_the_database_to_come_back(outage, mariadb):
+    mariadb.admin("DROP TABLE IF EXISTS ut_app.translations, ut_app.schema_version")
+    await outage.down()
+    task = asyncio.create_task(
+        migrations.migrate_when_available(outage.engine, initial_backoff_s=0.1)
+    )
+    await asyncio.sleep(0.5)
+    assert not task.done()
+    await outage.up()
+    async with asyncio.timeout(15):
+        assert await task == migrations.MIGRATIONS[-1].version

@@ -24,6 +24,11 @@ class PendingSavesFull(StorageError):
     """The database is down and the in-memory queue of unsaved translations is full."""
 
 
+# ER_NO_SUCH_TABLE: the schema is not migrated yet (the database came back before the migrations
+# ran); a later retry succeeds, so a pending translation must be kept, not dropped.
+_TRANSIENT_MYSQL_ERRNOS = frozenset({1146})
+
+
 @contextmanager
 def storage_errors() -> Iterator[None]:
     """Turn driver and SQLAlchemy exceptions into StorageUnavailable or StorageError."""
@@ -34,7 +39,7 @@ def storage_errors() -> Iterator[None]:
     except exc.TimeoutError as error:  # the pool had no free connection in time
         raise StorageUnavailable("no database connection available") from error
     except exc.DBAPIError as error:
-        if error.connection_invalidated:
+        if error.connection_invalidated or _errno(error) in _TRANSIENT_MYSQL_ERRNOS:
             raise StorageUnavailable(_short(error)) from error
         raise StorageError(_short(error)) from error
     except exc.SQLAlchemyError as error:
@@ -47,3 +52,9 @@ def _short(error: Exception) -> str:
     """Describe a database error in one line, without the statement or its parameters."""
     original = getattr(error, "orig", None) or error
     return f"{type(original).__name__}: {original}".splitlines()[0][:200]
+
+
+def _errno(error: exc.DBAPIError) -> int | None:
+    """Return the MySQL error number of a driver error (None for SQLite and others)."""
+    args = getattr(error.orig, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None

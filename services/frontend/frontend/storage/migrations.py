@@ -20,7 +20,7 @@ from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Tab
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frontend.storage import schema
-from frontend.storage.errors import MigrationLockTimeout, storage_errors
+from frontend.storage.errors import MigrationLockTimeout, StorageUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,20 @@ async def migrate(engine: AsyncEngine, *, lock_timeout_s: float = 60.0) -> int:
             if engine.dialect.name == "sqlite":
                 return await _migrate_sqlite(conn, lock_timeout_s)
             return await _migrate_mysql(conn, lock_timeout_s)
+
+
+async def migrate_when_available(
+    engine: AsyncEngine, *, initial_backoff_s: float = 1.0, max_backoff_s: float = 30.0
+) -> int:
+    """Migrate, retrying with capped backoff while the database is unreachable or locked."""
+    backoff_s = initial_backoff_s
+    while True:
+        try:
+            return await migrate(engine)
+        except (StorageUnavailable, MigrationLockTimeout) as error:
+            log.warning("migrations postponed, retrying in %.1f s: %s", backoff_s, error)
+        await asyncio.sleep(backoff_s)
+        backoff_s = min(backoff_s * 2, max_backoff_s)
 
 
 async def current_version(engine: AsyncEngine) -> int:

@@ -59,6 +59,7 @@ class PendingSaves:
         max_backoff_s: float = 30.0,
         remembered_outcomes: int = 1000,
         stop_flush_timeout_s: float = 5.0,
+        save_timeout_s: float = 10.0,
     ) -> None:
         self._repository = repository
         self._max_items = max_items
@@ -66,6 +67,7 @@ class PendingSaves:
         self._max_backoff_s = max_backoff_s
         self._remembered = remembered_outcomes
         self._stop_flush_timeout_s = stop_flush_timeout_s
+        self._save_timeout_s = save_timeout_s
         self._queue: OrderedDict[str, NewTranslation] = OrderedDict()
         self._outcomes: OrderedDict[str, SaveStatus] = OrderedDict()
         self._wake = asyncio.Event()
@@ -83,7 +85,7 @@ class PendingSaves:
         if new.created_at is None:
             new = replace(new, created_at=datetime.now(UTC))
         try:
-            return SaveResult(id=await self._repository.save(new))
+            return SaveResult(id=await self._save_bounded(new))
         except StorageUnavailable as error:
             log.warning("database unavailable, keeping the translation in memory: %s", error)
         if len(self._queue) >= self._max_items:
@@ -105,7 +107,7 @@ class PendingSaves:
         async with self._retry_lock:
             for ticket, new in list(self._queue.items()):
                 try:
-                    translation_id = await self._repository.save(new)
+                    translation_id = await self._save_bounded(new)
                 except StorageUnavailable:
                     return False
                 except StorageError as error:
@@ -149,6 +151,16 @@ class PendingSaves:
             # Jitter spreads the retries of several replicas that lost the database together.
             await asyncio.sleep(backoff_s * random.uniform(0.5, 1.0))
             backoff_s = min(backoff_s * 2, self._max_backoff_s)
+
+    async def _save_bounded(self, new: NewTranslation) -> int:
+        """Save, treating a database that does not answer in time as unavailable."""
+        # A silent network (a partition, not a refusal) would otherwise hold the page for minutes.
+        # If the INSERT did commit unseen, the retry stores it twice: a duplicate, never a loss.
+        try:
+            async with asyncio.timeout(self._save_timeout_s):
+                return await self._repository.save(new)
+        except TimeoutError as error:
+            raise StorageUnavailable(f"no answer within {self._save_timeout_s:g} s") from error
 
     def _remember(self, ticket: str, status: SaveStatus) -> None:
         self._outcomes[ticket] = status
