@@ -37,7 +37,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     config.bind = [f"{args.host}:{args.port}"]
     config.graceful_timeout = args.graceful_timeout_s
     config.accesslog = None  # the app logs one JSON line per request itself
-    config.errorlog = "-"
+    # A Logger (not "-") makes hypercorn use our JSON handler instead of adding its own.
+    config.errorlog = logging.getLogger("hypercorn.error")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Swarm sends SIGTERM on update/scale-down: stop accepting, let running requests finish.

@@ -44,3 +44,5 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("hypercorn.error", "hypercorn.access", "quart.app", "quart.serving"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # httpx logs every backend call at INFO; our request line already covers it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
