@@ -113,6 +113,7 @@ def test_the_database_shares_no_network_with_traefik(gpu_stack) -> None:
     services = gpu_stack["services"]
     assert set(services["mysql"]["networks"]).isdisjoint(services["traefik"]["networks"])
     assert gpu_stack["networks"]["db"].get("internal") is True
+    assert not gpu_stack["networks"]["db"].get("attachable")
 
 
 def test_every_service_rotates_its_logs(gpu_stack, cpu_stack) -> None:
