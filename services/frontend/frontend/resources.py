@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -13,6 +15,7 @@ from frontend.config import Settings
 from frontend.saving import SaveOutcome
 from frontend.sqlconsole import QueryConsole
 from frontend.storage import database, migrations
+from frontend.storage.errors import MigrationLockTimeout, StorageError, StorageUnavailable
 from frontend.storage.models import NewTranslation
 from frontend.storage.pending import PendingSaves
 from frontend.storage.repository import TranslationRepository
@@ -43,15 +46,31 @@ class Resources:
     readonly_engine: AsyncEngine
     repository: TranslationRepository
     pending: PendingSaves
+    migrating: asyncio.Task[int] | None
     console: QueryConsole
     translating: Translating
 
     async def close(self) -> None:
-        """Stop the retry task, then close the HTTP client and both database engines."""
+        """Stop the background tasks, then close the HTTP client and both database engines."""
+        if self.migrating is not None:
+            self.migrating.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StorageError):
+                await self.migrating
         await self.pending.stop()
         await self.http.aclose()
         await self.readonly_engine.dispose()
         await self.engine.dispose()
+
+
+async def _migrate_or_postpone(engine: AsyncEngine) -> asyncio.Task[int] | None:
+    """Migrate now; if the database is not there yet, keep trying in the background."""
+    try:
+        await migrations.migrate(engine)
+    except (StorageUnavailable, MigrationLockTimeout) as error:
+        # The app still serves: translations wait as pending saves and /readyz says 503.
+        log.warning("database not ready for migrations, retrying in the background: %s", error)
+        return asyncio.create_task(migrations.migrate_when_available(engine), name="migrations")
+    return None
 
 
 async def open_resources(settings: Settings) -> Resources:
@@ -66,11 +85,7 @@ async def open_resources(settings: Settings) -> Resources:
     readonly_engine = database.create_readonly_engine(
         settings.readonly_database_dsn(), pool_recycle_s=settings.database_pool_recycle_s
     )
-    try:
-        await migrations.migrate(engine)
-    except Exception:
-        # The app still starts: translations are kept as pending saves and /readyz says 503.
-        log.exception("database migrations failed; continuing without a database")
+    migrating = await _migrate_or_postpone(engine)
     repository = TranslationRepository(engine)
     pending = PendingSaves(repository, max_items=settings.pending_max_items)
     await pending.start()
@@ -84,6 +99,7 @@ async def open_resources(settings: Settings) -> Resources:
         readonly_engine=readonly_engine,
         repository=repository,
         pending=pending,
+        migrating=migrating,
         console=QueryConsole(
             readonly_engine,
             max_rows=settings.query_max_rows,
