@@ -95,10 +95,18 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
             "segments": finished.segments,
             "duration_ms": finished.duration_ms,
             "id": finished.saved.id,
+            "ticket": finished.saved.ticket,
             "saved": not finished.saved.pending,
             "status": NOT_SAVED_YET if finished.saved.pending else "saved",
         }
     )
+
+
+@blueprint.get("/api/saves/<ticket>")
+async def save_status(ticket: str) -> dict:
+    """Say whether a translation that was "not saved yet" has been stored since."""
+    status = app_state().resources.pending.status(ticket)
+    return {"state": status.state, "id": status.id}
 
 
 def _line(item: dict) -> bytes:

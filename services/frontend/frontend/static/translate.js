@@ -53,6 +53,7 @@
 
   function showSaved(item) {
     status.textContent = "";
+    status.classList.remove("pending");
     if (item.saved && item.id !== null) {
       const link = document.createElement("a");
       link.href = form.dataset.historyUrl + "/" + encodeURIComponent(item.id);
@@ -61,7 +62,25 @@
     } else {
       status.textContent = item.status || "not saved yet";
       status.classList.add("pending");
+      if (item.ticket) watchSave(item.ticket, 0);
     }
+  }
+
+  // The server keeps an unsaved translation and retries; ask now and then (bounded) how it went.
+  function watchSave(ticket, attempt) {
+    if (attempt >= 60) return;
+    setTimeout(async function () {
+      try {
+        const response = await fetch(form.dataset.savesUrl + encodeURIComponent(ticket));
+        const body = await response.json();
+        if (body.state === "saved") { showSaved({ saved: true, id: body.id }); return; }
+        if (body.state === "failed" || body.state === "unknown") {
+          status.textContent = "could not be saved: download it to keep it";
+          return;
+        }
+      } catch (_) { /* the frontend itself is unreachable: try again later */ }
+      watchSave(ticket, attempt + 1);
+    }, 5000);
   }
 
   function handleLine(line) {

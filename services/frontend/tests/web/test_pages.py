@@ -148,3 +148,26 @@ async def test_request_id_is_echoed_or_created(offline_client) -> None:
     assert given.headers["X-Request-ID"] == "abc-123-request"
     bogus = await offline_client.get("/healthz", headers={"X-Request-ID": "<bad id>"})
     assert re.fullmatch(r"[0-9a-f]{32}", bogus.headers["X-Request-ID"])
+
+
+async def test_unexpected_error_is_a_friendly_500_without_trace(make_settings) -> None:
+    from frontend.app import create_app
+
+    app = create_app(make_settings())
+
+    @app.get("/boom")
+    async def boom() -> str:
+        raise RuntimeError("secret internal detail")
+
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/boom")
+        html = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in html
+    assert "secret internal detail" not in html
+    assert "Traceback" not in html
+
+
+async def test_unknown_save_ticket_is_reported_unknown(offline_client) -> None:
+    response = await offline_client.get("/api/saves/no-such-ticket")
+    assert await response.get_json() == {"state": "unknown", "id": None}

@@ -98,11 +98,13 @@ async def test_database_down_shows_translation_marked_not_saved_yet(
         streamed = await stream(client, csrf_token)
         done = lines_of(await streamed.get_data(as_text=True))[-1]
         pending = app.extensions["frontend"].resources.pending.pending_count
+        status = await (await client.get(f"/api/saves/{done['ticket']}")).get_json()
     assert form.status_code == 200
     assert "not saved yet" in await form.get_data(as_text=True)
     assert done["saved"] is False
     assert done["status"] == "not saved yet"
     assert pending == 2
+    assert status == {"state": "pending", "id": None}
 
 
 async def test_json_logs_carry_the_request_id_but_never_the_text(live_client, csrf_token) -> None:
