@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 import sqlparse
 from sqlparse import tokens as T
@@ -44,6 +45,8 @@ PROTECTED_NAMES = frozenset({
     "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema",
 })
 # fmt: on
+# REPLACE(s, a, b), INSERT(s, pos, len, t) and TRUNCATE(x, d) are functions when a '(' follows.
+STRING_FUNCTIONS_NAMED_LIKE_WRITES = frozenset({"REPLACE", "INSERT", "TRUNCATE"})
 _EXECUTABLE_COMMENT = re.compile(r"^/\*(M?!|\+)")
 
 
@@ -76,7 +79,8 @@ def checked_statement(sql: str, *, dialect: str) -> str:
         raise QueryRefused("Exactly one statement is allowed.")
     words = [t for t in tokens if _significant([t])]
     _check_first_words(words)
-    return "".join(_checked_text(token, dialect) for token in tokens).strip()
+    calls = {id(word) for word, after in pairwise(words) if after.value == "("}
+    return "".join(_checked_text(t, dialect, id(t) in calls) for t in tokens).strip()
 
 
 def _is_semicolon(token: Token) -> bool:
@@ -101,9 +105,11 @@ def _check_first_words(words: list[Token]) -> None:
         raise QueryRefused("Only SHOW TABLES, SHOW COLUMNS, SHOW INDEX and SHOW WARNINGS run here.")
 
 
-def _checked_text(token: Token, dialect: str) -> str:
+def _checked_text(token: Token, dialect: str, is_call: bool) -> str:
     """Return the text of one token to run, or raise QueryRefused if the token is not allowed."""
     value = token.value
+    if is_call and value.upper() in STRING_FUNCTIONS_NAMED_LIKE_WRITES:
+        return value
     if token.ttype in T.Comment:
         if token.ttype is T.Comment.Multiline.Hint or _EXECUTABLE_COMMENT.match(value):
             raise QueryRefused(

@@ -114,6 +114,12 @@ async def test_a_refusal_never_reaches_the_database(console):
         await console.run("DELETE FROM translations")
 
 
+async def test_replace_the_function_runs(console, repository, make_translation):
+    await repository.save(make_translation(source_text="Das Haus"))
+    result = await console.run("SELECT REPLACE(source_text, 'Haus', 'Boot') FROM translations")
+    assert result.rows == [("Das Boot",)]
+
+
 async def test_colons_and_percent_signs_are_plain_text(console):
     result = await console.run("SELECT ':name' AS a, '100%' AS b")
     assert result.rows == [(":name", "100%")]

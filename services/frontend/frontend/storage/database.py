@@ -41,6 +41,7 @@ def create_engine(
     parsed = make_url(url)
     if is_sqlite(parsed):
         _ensure_sqlite_directory(parsed)
+        # sqlite3's `timeout` is how long a statement waits for another connection's lock.
         return create_async_engine(
             parsed, pool_pre_ping=True, connect_args={"timeout": connect_timeout_s}
         )
