@@ -35,9 +35,9 @@ class BackendFailed(BackendError):
 
 
 class BackendRejected(BackendError):
-    """The backend refused the text itself (too long, unsupported pair): the user can fix it."""
+    """The backend refused the text itself (longer than its limit): the user can fix it (413)."""
 
-    status_code = 422
+    status_code = 413
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,9 @@ def _status_error(response: httpx.Response) -> BackendError:
     log.warning("backend answered status=%d", status)
     if status in (httpx.codes.SERVICE_UNAVAILABLE, httpx.codes.GATEWAY_TIMEOUT):
         return BackendUnavailable("The translation service is not ready yet. Try again shortly.")
-    if status in (httpx.codes.BAD_REQUEST, httpx.codes.REQUEST_ENTITY_TOO_LARGE):
-        return BackendRejected(_detail(response) or "The translation service refused the text.")
+    if status == httpx.codes.REQUEST_ENTITY_TOO_LARGE:
+        return BackendRejected(_detail(response) or "The text is longer than the service accepts.")
+    # 400 (unsupported pair) or 422 (malformed request) mean this frontend is misconfigured.
     return BackendFailed(f"The translation service failed (HTTP {status}).")
 
 

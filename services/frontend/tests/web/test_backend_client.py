@@ -181,3 +181,11 @@ async def test_model_info_is_blank_while_the_backend_is_down() -> None:
         return httpx.Response(503, json={"status": "loading"})
 
     assert await client_for(handler).model_info() == ("", "")
+
+
+async def test_unsupported_pair_is_backend_failed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"detail": "unsupported pair; supported: de-en"})
+
+    with pytest.raises(BackendFailed, match="HTTP 400"):
+        await collect(client_for(handler))

@@ -128,3 +128,18 @@ async def test_json_logs_carry_the_request_id_but_never_the_text(live_client, cs
     assert request_entries[0]["status"] == 200
     assert "Geheimer" not in captured.getvalue()
     assert response.headers["X-Request-ID"] == "live-test-0001"
+
+
+async def test_backend_refusing_the_request_is_502_and_the_text_stays(
+    make_settings, backend_url, csrf_token
+) -> None:
+    # A pair the backend does not serve: it answers 400, a failure of ours, not of the user.
+    app = create_app(make_settings(backend_url=backend_url, source_lang="xx"))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        token = await csrf_token(client)
+        response = await client.post("/", form={"text": TEXT, "csrf_token": token})
+        html = await response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "The translation service failed" in html
+    assert f"{TEXT}</textarea>" in html
