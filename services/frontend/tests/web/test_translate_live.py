@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import uuid
+from pathlib import Path
 
 from frontend.app import create_app
 from frontend.logging_setup import JsonFormatter
@@ -143,3 +146,27 @@ async def test_backend_refusing_the_request_is_502_and_the_text_stays(
     assert response.status_code == 502
     assert "The translation service failed" in html
     assert f"{TEXT}</textarea>" in html
+
+
+async def test_the_request_id_reaches_the_backend(
+    live_client, csrf_token, test_output_dir: Path
+) -> None:
+    request_id = f"pass-on-{uuid.uuid4().hex[:12]}"
+    token = await csrf_token(live_client)
+    response = await live_client.post(
+        "/api/translate/stream",
+        json={"text": "Hallo Welt."},
+        headers={"X-CSRF-Token": token, "X-Request-ID": request_id},
+    )
+    await response.get_data()
+    # testkit's backend fixture writes the backend's JSON log lines here; the backend logs a
+    # request once its response is complete, which may be a moment after we read the last line.
+    log_path = test_output_dir / "logs" / "backend.log"
+    entries: list[dict] = []
+    for _ in range(50):
+        lines = log_path.read_text().splitlines()
+        entries = [json.loads(line) for line in lines if request_id in line]
+        if entries:
+            break
+        await asyncio.sleep(0.1)
+    assert [e["route"] for e in entries] == ["/v1/translate/stream"]
