@@ -294,13 +294,15 @@ def test_traefik_redirects_to_https_with_lets_encrypt_given_domain_and_email() -
 
 
 def test_traefik_keeps_metrics_ping_and_the_internal_entrypoint_unpublished(gpu_stack) -> None:
-    static = swarm_static_config({})
+    static = swarm_static_config({"STACK_NAME": "translate"})
     published = {port["target"] for port in gpu_stack["services"]["traefik"]["ports"]}
     for name in ("internal", "metrics"):
         assert int(static["entryPoints"][name]["address"].lstrip(":")) not in published
     assert static["ping"]["entryPoint"] == "metrics"
     assert static["metrics"]["prometheus"]["entryPoint"] == "metrics"
     assert static["providers"]["swarm"]["exposedByDefault"] is False
+    constraint = "Label(`com.docker.stack.namespace`, `translate`)"
+    assert static["providers"]["swarm"]["constraints"] == constraint
     mount = gpu_stack["services"]["traefik"]["volumes"][0]
     assert mount["source"] == "/var/run/docker.sock"
     assert mount["read_only"] is True
