@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from frontend.backend_client import BackendClient, BackendFailed, BackendStream, Segment, StreamDone
 from frontend.saving import SaveOutcome, Saver
+from frontend.storage.errors import StorageError
 from frontend.storage.models import NewTranslation
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,12 @@ class TranslationRun:
         if done is None:
             raise BackendFailed("The translation service ended the stream early.")
         translation = "".join(self._parts)
-        saved = await self._owner._save(self._text, translation, done)
+        try:
+            saved = await self._owner._save(self._text, translation, done)
+        except StorageError as error:
+            # The user still gets the translation (to copy or download); only storing failed.
+            log.error("translation could be neither saved nor kept: %s", type(error).__name__)
+            saved = SaveOutcome(id=None, error=str(error))
         return Finished(
             translation=translation,
             segments=done.segments,

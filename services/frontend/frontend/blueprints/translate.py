@@ -10,14 +10,12 @@ from collections.abc import AsyncIterator
 from quart import Blueprint, Response, g, render_template, request
 
 from frontend.backend_client import BackendError
+from frontend.saving import NOT_SAVED_YET, SAVED
 from frontend.state import AppState, app_state
-from frontend.storage.errors import StorageError
 from frontend.translating import Finished, TranslationRun, count_words
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("translate", __name__)
-
-NOT_SAVED_YET = "not saved yet"
 
 
 @blueprint.get("/")
@@ -39,11 +37,9 @@ async def translate_form() -> tuple[str, int]:
     except BackendError as error:
         state.metrics.translations.labels("backend_error").inc()
         return await _render(text=text, error=str(error)), error.status_code
-    except StorageError as error:
-        state.metrics.translations.labels("unsaved").inc()
-        message = f"The translation could not be saved ({error}). Please try again later."
-        return await _render(text=text, error=message), 503
     _count_finished(state, text, finished)
+    if finished.saved.error:
+        return await _render(text=text, error=_unsaved(finished), finished=finished), 503
     return await _render(text=text, finished=finished), 200
 
 
@@ -78,10 +74,6 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
         state.metrics.translations.labels("backend_error").inc()
         yield _line({"error": str(error)})
         return
-    except StorageError as error:
-        state.metrics.translations.labels("unsaved").inc()
-        yield _line({"error": f"The translation could not be saved ({error})."})
-        return
     except (asyncio.CancelledError, GeneratorExit):
         state.metrics.translations.labels("cancelled").inc()
         log.info("translation cancelled by the client")
@@ -96,8 +88,9 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
             "duration_ms": finished.duration_ms,
             "id": finished.saved.id,
             "ticket": finished.saved.ticket,
-            "saved": not finished.saved.pending,
-            "status": NOT_SAVED_YET if finished.saved.pending else "saved",
+            "saved": finished.saved.id is not None,
+            "status": finished.saved.status,
+            "save_error": _unsaved(finished) if finished.saved.error else None,
         }
     )
 
@@ -123,8 +116,15 @@ def _check_text(text: str, state: AppState) -> tuple[str, int] | None:
     return None
 
 
+def _unsaved(finished: Finished) -> str:
+    return (
+        f"The translation could not be saved ({finished.saved.error}). "
+        "Copy or download it to keep it."
+    )
+
+
 def _count_finished(state: AppState, text: str, finished: Finished) -> None:
-    outcome = "pending" if finished.saved.pending else "saved"
+    outcome = {SAVED: "saved", NOT_SAVED_YET: "pending"}.get(finished.saved.status, "unsaved")
     state.metrics.translations.labels(outcome).inc()
     state.metrics.characters.inc(len(text))
 
@@ -139,5 +139,4 @@ async def _render(*, text: str, error: str | None = None, finished: Finished | N
         max_text_chars=settings.max_text_chars,
         characters=len(text),
         words=count_words(text),
-        not_saved_yet=NOT_SAVED_YET,
     )

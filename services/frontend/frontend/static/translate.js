@@ -62,6 +62,7 @@
     } else {
       status.textContent = item.status || "not saved yet";
       status.classList.add("pending");
+      if (item.save_error) showMessage(item.save_error);
       if (item.ticket) watchSave(item.ticket, 0);
     }
   }

@@ -170,3 +170,27 @@ async def test_the_request_id_reaches_the_backend(
             break
         await asyncio.sleep(0.1)
     assert [e["route"] for e in entries] == ["/v1/translate/stream"]
+
+
+async def test_full_pending_queue_still_shows_the_translation(
+    make_settings, backend_url, csrf_token
+) -> None:
+    url = f"mysql+asyncmy://app:pw-not-used@127.0.0.1:{free_port()}/translations"
+    settings = make_settings(
+        backend_url=backend_url, database_url=url, database_readonly_url=url, pending_max_items=1
+    )
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        first = lines_of(await (await stream(client, csrf_token)).get_data(as_text=True))
+        second = lines_of(await (await stream(client, csrf_token)).get_data(as_text=True))
+        token = await csrf_token(client)
+        form = await client.post("/", form={"text": TEXT, "csrf_token": token})
+    assert first[-1]["status"] == "not saved yet"
+    assert second[-1]["status"] == "not saved"
+    assert "could not be saved" in second[-1]["save_error"]
+    assert "".join(item.get("text", "") for item in second[:-1])
+    html = await form.get_data(as_text=True)
+    assert form.status_code == 503
+    assert "could not be saved" in html
+    assert '<pre id="translation" class="translation" lang="en"></pre>' not in html
