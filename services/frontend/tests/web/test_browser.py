@@ -75,7 +75,11 @@ def test_translate_streams_with_progress_and_keeps_paragraphs(
     assert output.count("\n\n") == text.count("\n\n")
     assert len([p for p in output.split("\n\n") if p.strip()]) == len(PARAGRAPHS)
     assert page.input_value("#source-text") == text
-    assert page.is_visible("#download-button")
+    with page.expect_download() as download_info:
+        page.click("#download-button")
+    download = download_info.value
+    assert download.suggested_filename == "translation.txt"
+    assert Path(download.path()).read_text(encoding="utf-8") == output
     assert errors == []
 
 
@@ -148,3 +152,24 @@ def test_cancel_stops_the_translation_and_keeps_the_text(
     assert re.search(r"(\d+) translations?", after).group(1) == re.search(
         r"(\d+) translations?", before
     ).group(1)
+
+
+def test_without_javascript_the_form_returns_the_translation(
+    chromium, frontend_url: str, screenshot_dir: Path
+) -> None:
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.goto(frontend_url + "/")
+        text = "Ohne Skript geht es auch.\n\nZweiter Absatz."
+        page.fill("#source-text", text)
+        page.click("#translate-button")
+        page.wait_for_selector("#status a")
+        page.screenshot(path=screenshot_dir / "translate-without-javascript.png", full_page=True)
+        assert page.input_value("#source-text") == text
+        assert page.text_content("#translation").count("\n\n") == 1
+        assert page.get_attribute("#progress", "value") == "1"
+    finally:
+        context.close()
