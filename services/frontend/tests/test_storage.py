@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -122,3 +124,15 @@ async def test_an_unreachable_database_raises_storage_unavailable(db_target, tmp
             await TranslationRepository(engine).ping()
     finally:
         await engine.dispose()
+        await _aiosqlite_threads_finished()
+
+
+async def _aiosqlite_threads_finished() -> None:
+    """Wait for aiosqlite's worker threads while this loop still runs.
+
+    After a failed connect, aiosqlite queues its own stop and answers it later from its thread;
+    if the test's loop closed first, that answer raises in the thread (an unhandled exception).
+    """
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 5)
