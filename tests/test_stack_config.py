@@ -7,7 +7,6 @@ rendered configuration and the raw YAML (a key Swarm ignores may vanish from the
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,41 +16,14 @@ import pytest
 import yaml
 
 from testkit.servers import REPO_ROOT
-
-STACK = REPO_ROOT / "stack.yml"
-CPU_OVERRIDE = REPO_ROOT / "stack.cpu.yml"
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
-EXAMPLE_ENV = {"TAG": "1.2.3"}
-# Service keys `docker stack deploy` ignores or refuses (docs: "Compose file v3 reference").
-SWARM_IGNORED_KEYS = {
-    "build", "cap_add", "cap_drop", "cgroup_parent", "container_name", "depends_on", "devices",
-    "external_links", "gpus", "ipc", "links", "mem_limit", "memswap_limit", "cpus", "cpu_shares",
-    "network_mode", "pid", "privileged", "restart", "runtime", "security_opt", "shm_size",
-    "tmpfs", "userns_mode", "volume_driver", "volumes_from", "oom_score_adj", "scale",
-}  # fmt: skip
-PUBLIC_NETWORK_SERVICES = {"traefik"}
-
-
-def docker_stack_config(
-    *files: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    """Run `docker stack config` on files with a clean environment plus env."""
-    if not Path(DOCKER).exists():
-        pytest.fail("the docker CLI is missing: run `make system-deps` (installs docker.io)")
-    args = [DOCKER, "stack", "config"]
-    for path in files:
-        args += ["-c", str(path)]
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(REPO_ROOT), **(env or {})}
-    return subprocess.run(
-        args, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False
-    )
-
-
-def rendered(*files: Path) -> dict[str, Any]:
-    """Return the configuration docker renders from files with the example values."""
-    result = docker_stack_config(*files, env=EXAMPLE_ENV)
-    assert result.returncode == 0, result.stderr
-    return yaml.safe_load(result.stdout)
+from tests.stack_files import (
+    CPU_OVERRIDE,
+    STACK,
+    SWARM_IGNORED_KEYS,
+    docker_stack_config,
+    labels,
+    rendered,
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +34,6 @@ def gpu_stack() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def cpu_stack() -> dict[str, Any]:
     return rendered(STACK, CPU_OVERRIDE)
-
-
-def labels(service: dict[str, Any]) -> dict[str, str]:
-    return service.get("deploy", {}).get("labels", {})
 
 
 def both(gpu_stack: dict[str, Any], cpu_stack: dict[str, Any]) -> Iterator[tuple[str, dict]]:
@@ -215,94 +183,7 @@ def test_the_cpu_backend_stays_in_step_with_the_gpu_one(gpu_stack, cpu_stack) ->
         assert cpu["deploy"][key] == gpu["deploy"][key], key
 
 
-def test_labels_use_only_middlewares_the_dynamic_files_define(gpu_stack) -> None:
-    defined = yaml.safe_load((REPO_ROOT / "traefik/dynamic/middlewares.yml").read_text())
-    names = set(defined["http"]["middlewares"])
-    for service in gpu_stack["services"].values():
-        for key, value in labels(service).items():
-            if key.endswith(".middlewares"):
-                used = {item.removesuffix("@file") for item in value.split(",")}
-                assert used <= names, key
-
-
-def test_local_routes_match_the_stacks_public_routes(gpu_stack) -> None:
-    """`make run` routes like the stack: same routers, rules, priorities and middlewares."""
-    local = yaml.safe_load((REPO_ROOT / "traefik/local/routes.yml").read_text())["http"]["routers"]
-    swarm = _routers_from_labels(gpu_stack)
-    swarm.pop("backend-internal")  # the frontend calls the backend directly in local runs
-    assert local.keys() == swarm.keys()
-    for name, router in local.items():
-        assert router["rule"] == swarm[name]["rule"], name
-        assert str(router["priority"]) == swarm[name].get("priority", str(router["priority"]))
-        assert router.get("middlewares", []) == swarm[name].get("middlewares", []), name
-        assert router["service"] == swarm[name]["service"], name
-
-
-def _routers_from_labels(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    routers: dict[str, dict[str, Any]] = {}
-    for service in stack["services"].values():
-        for key, value in labels(service).items():
-            match = re.fullmatch(r"traefik\.http\.routers\.([\w-]+)\.(\w+)", key)
-            if match:
-                name, field = match.groups()
-                routers.setdefault(name, {})[field] = (
-                    value.split(",") if field == "middlewares" else value
-                )
-    return routers
-
-
 def _seconds(duration: str) -> float:
     """Parse docker's rendering of a Go duration (1m0s, 2m0s, 5m0s, 30s)."""
     parts = re.findall(r"(\d+)([hms])", duration)
     return sum(int(number) * {"h": 3600, "m": 60, "s": 1}[unit] for number, unit in parts)
-
-
-def render_swarm_template(text: str, env: dict[str, str]) -> str:
-    """Render the Go template actions traefik/traefik.yml uses, as Swarm would from env."""
-    block = re.compile(r'\{\{ if and \(env "(\w+)"\) \(env "(\w+)"\) \}\}(.*?)\{\{ end \}\}', re.S)
-    text = block.sub(lambda m: m[3] if env.get(m[1]) and env.get(m[2]) else "", text)
-    text = re.sub(r'\{\{ env "(\w+)" \}\}', lambda m: env.get(m[1], ""), text)
-    assert "{{" not in text, "traefik.yml uses a template action this test does not know"
-    return text
-
-
-def swarm_static_config(env: dict[str, str]) -> dict[str, Any]:
-    return yaml.safe_load(
-        render_swarm_template((REPO_ROOT / "traefik/traefik.yml").read_text(), env)
-    )
-
-
-def test_traefik_serves_plain_http_without_a_domain() -> None:
-    static = swarm_static_config({"DOMAIN": "translate.example.org"})
-    assert "redirections" not in static["entryPoints"]["web"]["http"]
-    assert "certResolver" not in static["entryPoints"]["websecure"]["http"]["tls"]
-    assert "certificatesResolvers" not in static
-
-
-def test_traefik_redirects_to_https_with_lets_encrypt_given_domain_and_email() -> None:
-    env = {"DOMAIN": "translate.example.org", "ACME_EMAIL": "ops@example.org"}
-    static = swarm_static_config(env)
-    redirect = static["entryPoints"]["web"]["http"]["redirections"]["entryPoint"]
-    assert redirect["to"] == "websecure"
-    assert redirect["scheme"] == "https"
-    tls = static["entryPoints"]["websecure"]["http"]["tls"]
-    assert tls["certResolver"] == "letsencrypt"
-    assert tls["domains"] == [{"main": "translate.example.org"}]
-    acme = static["certificatesResolvers"]["letsencrypt"]["acme"]
-    assert acme["email"] == "ops@example.org"
-    assert acme["storage"].startswith("/acme/")
-
-
-def test_traefik_keeps_metrics_ping_and_the_internal_entrypoint_unpublished(gpu_stack) -> None:
-    static = swarm_static_config({"STACK_NAME": "translate"})
-    published = {port["target"] for port in gpu_stack["services"]["traefik"]["ports"]}
-    for name in ("internal", "metrics"):
-        assert int(static["entryPoints"][name]["address"].lstrip(":")) not in published
-    assert static["ping"]["entryPoint"] == "metrics"
-    assert static["metrics"]["prometheus"]["entryPoint"] == "metrics"
-    assert static["providers"]["swarm"]["exposedByDefault"] is False
-    constraint = "Label(`com.docker.stack.namespace`, `translate`)"
-    assert static["providers"]["swarm"]["constraints"] == constraint
-    mount = gpu_stack["services"]["traefik"]["volumes"][0]
-    assert mount["source"] == "/var/run/docker.sock"
-    assert mount["read_only"] is True
