@@ -66,9 +66,13 @@ def backend_url(
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Launch Debian's Chromium through Playwright once a session (sync API: sync tests only)."""
+    """Launch Debian's Chromium through Playwright for one test module (sync API: sync tests only).
+
+    Module scope, not session: while Playwright's sync API is open it keeps an event loop running in
+    this thread, and pytest-asyncio could not start the loop of any async test that ran meanwhile.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
     from playwright.sync_api import sync_playwright

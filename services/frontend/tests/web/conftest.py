@@ -20,12 +20,6 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run browser tests last: Playwright's sync API keeps an event loop running in this thread
-    once the session-scoped Chromium starts, and async tests after it could not start theirs."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Return a builder of test settings: a fresh SQLite file, a fixed strong key, no backend."""
