@@ -101,6 +101,19 @@ def test_the_operators_pages_need_the_admin_login(
     assert client.get(path, auth=app.admin).status_code == 200
 
 
+@pytest.mark.parametrize("kind", ["routers", "middlewares", "services"])
+def test_traefik_accepts_every_router_middleware_and_service(
+    app: LocalApp, client: httpx.Client, kind: str
+) -> None:
+    """Traefik's API lists what it loaded; a bad rule or option shows up as an error there."""
+    response = client.get(f"/traefik/api/http/{kind}", auth=app.admin)
+    assert response.status_code == 200
+    loaded = {item["name"]: item for item in response.json() if item["provider"] == "file"}
+    assert loaded, f"no {kind} from the file provider"
+    for name, item in loaded.items():
+        assert item["status"] == "enabled", (name, item.get("error"))
+
+
 def test_the_backends_metrics_are_not_public(client: httpx.Client) -> None:
     response = client.get("/api/metrics")
     assert response.status_code == 404
