@@ -122,7 +122,7 @@ def print_banner(ports: Ports, login: AdminLogin, run_dir: Path) -> None:
         f"\nUnlimited Translation is running:\n"
         f"  UI     {site}/\n"
         f"  API    {site}/api/   (POST /api/v1/translate, /api/v1/translate/stream, "
-        f"/api/translate; GET /api/languages, /api/docs)\n"
+        f"/api/translate; GET /api/languages)\n"
         f"  Admin  {site}/query  {site}/history  {site}/traefik/dashboard/\n"
         f"         user {login.user}, password {login.password}{fresh}\n"
         f"         (kept in {login.password_path})\n"
