@@ -135,18 +135,41 @@ def task_containers(service: str) -> list[str]:
     return raw.split()
 
 
+def service_containers(service: str) -> list[str]:
+    """Return the ids of every container of a service on this node, stopped ones included."""
+    return docker("ps", "--all", "--quiet", "--filter", f"label={SERVICE_LABEL}={service}").split()
+
+
+def container_logs(container: str, *, tail: int | None = None) -> str:
+    """Return a container's output (stdout and stderr), or why it could not be read."""
+    args = ["docker", "logs", *(["--tail", str(tail)] if tail else []), container]
+    try:
+        result = run(args, check=False, timeout_s=60)
+    except CommandError as error:
+        return f"(logs unavailable: {error})"
+    return result.stdout + result.stderr
+
+
 def diagnostics(stack: Stack, *, log_lines: int = 60) -> str:
-    """Return `docker service ps --no-trunc` and the last log lines of every service."""
+    """Return `docker service ps --no-trunc` and the last log lines of every service.
+
+    Reads each task container's log: `docker service logs` of the 20.10 engine can hang.
+    """
     parts = []
-    for service in services(stack):
-        ps = run(["docker", "service", "ps", "--no-trunc", service], check=False, timeout_s=60)
-        logs = run(
-            ["docker", "service", "logs", "--no-task-ids", "--tail", str(log_lines), service],
-            check=False,
-            timeout_s=60,
-        )
-        parts.append(f"===== docker service ps --no-trunc {service}\n{ps.stdout}{ps.stderr}")
-        parts.append(f"===== last {log_lines} log lines of {service}\n{logs.stdout}{logs.stderr}")
+    try:
+        names = services(stack)
+    except CommandError as error:
+        return f"(cannot list the services: {error})"
+    for service in names:
+        try:
+            ps = run(["docker", "service", "ps", "--no-trunc", service], check=False)
+            parts.append(f"===== docker service ps --no-trunc {service}\n{ps.stdout}{ps.stderr}")
+            for container in service_containers(service)[:4]:
+                logs = container_logs(container, tail=log_lines)
+                parts.append(f"===== last {log_lines} log lines of {service} {container[:12]}")
+                parts.append(logs)
+        except CommandError as error:
+            parts.append(f"(diagnostics of {service} incomplete: {error})")
     return "\n".join(parts)
 
 
@@ -159,12 +182,17 @@ def stack_leftovers(name: str) -> str | None:
     return None
 
 
-def teardown(stack: Stack) -> None:
-    """Remove the stack, then its volumes and the secrets create.sh made (which outlive it)."""
-    docker("stack", "rm", stack.name, check=False, timeout_s=120)
-    wait_for("stack removal", lambda: stack_leftovers(stack.name), timeout_s=120)
-    volumes = docker("volume", "ls", "-q", "--filter", f"label={STACK_LABEL}={stack.name}")
+def remove_leftovers(name: str) -> None:
+    """Remove the services, networks, secrets, configs and volumes of the stack called name."""
+    docker("stack", "rm", name, check=False, timeout_s=120)
+    wait_for("stack removal", lambda: stack_leftovers(name), timeout_s=180)
+    volumes = docker("volume", "ls", "-q", "--filter", f"label={STACK_LABEL}={name}")
     for volume in volumes.split():
         docker("volume", "rm", volume, check=False)
+
+
+def teardown(stack: Stack) -> None:
+    """Remove the stack, its volumes, and any secret create.sh made outside the stack file."""
+    remove_leftovers(stack.name)
     for secret in stack.secrets:
         docker("secret", "rm", secret, check=False)

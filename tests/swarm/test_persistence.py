@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.swarm.cli import docker
 from tests.swarm.client import Translator
+from tests.swarm.marks import SWARM_MARKS
 from tests.swarm.stack import Stack, converged, task_containers, wait_for
 
-pytestmark = pytest.mark.swarm
+pytestmark = SWARM_MARKS
 TEXTS = ["Erster gespeicherter Satz.", "Zweiter gespeicherter Satz.", "Dritter Satz bleibt."]
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from tests.swarm.cli import docker
 from tests.swarm.client import Translator
 from tests.swarm.load import BackgroundLoad
+from tests.swarm.marks import SWARM_MARKS
 from tests.swarm.stack import Stack, converged, update_state, wait_for
 from tests.swarm.summary import SwarmSummary
 
-pytestmark = pytest.mark.swarm
+pytestmark = SWARM_MARKS
 
 UPDATE_TIMEOUT_S = 300.0
 

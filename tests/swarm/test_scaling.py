@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from tests.swarm.cli import docker
 from tests.swarm.client import Translator
+from tests.swarm.marks import SWARM_MARKS
 from tests.swarm.scaling import container_hostnames, replicas_answering, scale
 from tests.swarm.stack import Stack, replicas, wait_for
 from tests.swarm.summary import SwarmSummary
 
-pytestmark = pytest.mark.swarm
+pytestmark = SWARM_MARKS
 
 
 def test_scaling_backend_to_two_replicas_serves_from_both(

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.swarm.cli import docker, run
-from tests.swarm.stack import Stack, services, task_containers
+from tests.swarm.marks import SWARM_MARKS
+from tests.swarm.stack import (
+    Stack,
+    container_logs,
+    service_containers,
+    services,
+    task_containers,
+)
 
-pytestmark = pytest.mark.swarm
+pytestmark = SWARM_MARKS
 
 
 def secret_values(stack: Stack, admin_credentials: tuple[str, str]) -> dict[str, str]:
@@ -55,8 +62,10 @@ def test_no_secret_in_any_container_environment(deployed: Stack, secrets: dict[s
 
 
 def test_no_secret_in_any_service_log(deployed: Stack, secrets: dict[str, str]) -> None:
-    """The logs of every service, from its start, show no secret value."""
+    """The logs of every task of every service, since its start, show no secret value."""
     for service in services(deployed):
-        result = run(["docker", "service", "logs", "--raw", service], timeout_s=120)
-        found = leaks(result.stdout + result.stderr, secrets)
-        assert not found, f"the logs of {service} show {found}"
+        containers = service_containers(service)
+        assert containers, f"{service} has no container to read logs from"
+        for container in containers:
+            found = leaks(container_logs(container), secrets)
+            assert not found, f"the logs of {service} ({container[:12]}) show {found}"
