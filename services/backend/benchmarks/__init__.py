@@ -1,0 +1,1 @@
+"""`make bench`: engine, service, fairness and memory figures on the random opus-mt-shaped model."""
