@@ -152,7 +152,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def print_table(results: dict, met: dict) -> None:
     """Print the figures and their targets as a table."""
-    rows = [(k, v) for k, v in results.items() if isinstance(v, (int, float)) or v is None]
+    rows = [(k, v) for k, v in results.items() if not isinstance(v, dict)]
     print(f"{'figure':<28}{'value':>14}  target")
     for key, value in rows:
         text = (
