@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import logging
+import os
 import sys
 
 import uvicorn
@@ -15,12 +18,31 @@ from backend.main import create_app
 logger = logging.getLogger("backend")
 
 
+#: glibc's mallopt parameter number for the arena limit (malloc.h: M_ARENA_MAX).
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas, as MALLOC_ARENA_MAX=2 would, unless the environment decides.
+
+    With glibc's default (8 per core) the engine, tokenizer and event-loop threads grew the
+    resident size in ~60 MiB jumps under concurrent load; with 2 it stays flat (make bench).
+    Threads started after this call (all of the server's) use the capped arenas.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    if name and "libc.so" in name:
+        ctypes.CDLL(name).mallopt(_M_ARENA_MAX, arenas)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the app with uvicorn until stopped; exit 1 when the model cannot be loaded."""
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8001, help="port to listen on")
     args = parser.parse_args(argv)
+    limit_malloc_arenas()
     settings = Settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     server: uvicorn.Server | None = None
