@@ -36,8 +36,8 @@ def translate(client: httpx.Client, base_url: str, text: str, token: str) -> dic
             raise AppError(f"{STREAM_PATH} answered {response.status_code}: {response.text[:200]}")
         lines = [json.loads(line) for line in response.iter_lines() if line.strip()]
     if not lines or not lines[-1].get("done"):
-        last = lines[-1] if lines else "nothing"
-        raise AppError(f"the stream ended without its done line; last line: {last}")
+        last = lines[-1].get("error", lines[-1]) if lines else "nothing"
+        raise AppError(f"stream ended early: {last}")
     segments = [line for line in lines if "index" in line]
     if [line["index"] for line in segments] != list(range(len(segments))):
         raise AppError(f"segments arrived out of order: {[line['index'] for line in segments]}")
@@ -63,7 +63,7 @@ class Translator:
         try:
             result = self(text)
         except AppError as error:
-            return str(error).split(":")[0][:80]
+            return str(error)[:120]
         except httpx.HTTPError as error:
             return type(error).__name__
         if not result["segments"]:
