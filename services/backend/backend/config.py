@@ -48,8 +48,8 @@ class Settings(BaseSettings):
 
     # --- batching and cache ---
     max_batch_tokens: int = Field(4096, ge=1, description="Padded tokens per engine batch")
-    # 8: on CPU a batch of 8 costs ~0.8 s and throughput barely grows past it, so a short request
-    # waiting behind a long document's batch stays under 2 s (issue 2's benchmark figures).
+    # 8: a short request arriving behind a long document's batches stays under 2 s on 2 CPU cores;
+    # 16 is ~20 % faster for a document alone but doubles that wait (README: Benchmark).
     max_batch_size: int = Field(8, ge=1, description="Segments per engine batch")
     first_batch_size: int = Field(
         4, ge=0, description="Segments of a new long request in its first batch (fast start)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from backend import model_store
 from backend.config import Settings
@@ -48,7 +49,7 @@ def load_engine(settings: Settings) -> Engine:
             model=settings.model,
             max_input_tokens=limit,
             device=_torch_device(settings.device),
-            cpu_threads=settings.cpu_threads,
+            cpu_threads=cpu_threads(settings),
             decoding=decoding_options(settings),
         )
     device = resolve_device(settings.device)
@@ -61,9 +62,14 @@ def load_engine(settings: Settings) -> Engine:
         max_input_tokens=limit,
         device=device,
         compute_type=resolve_compute_type(settings.compute_type, device),
-        cpu_threads=settings.cpu_threads,
+        cpu_threads=cpu_threads(settings),
         decoding=decoding_options(settings),
     )
+
+
+def cpu_threads(settings: Settings) -> int:
+    """Return CPU_THREADS, or the cores this process may run on when it is 0."""
+    return settings.cpu_threads or len(os.sched_getaffinity(0))
 
 
 def _torch_device(device: str) -> str:
