@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
 REPLICA_HEADER = b"x-backend-replica"
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 #: Client-given ids are echoed back and logged, so only harmless ones are accepted.
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:/+=-]{1,128}$")
 
@@ -79,7 +80,10 @@ class RequestLogMiddleware:
             path = scope["path"]
             route = path if path in self.routes() else "other"
             self.metrics.observe_request(scope["method"], route, status, duration_s)
-            logger.info(
+            # Health checks and scrapes arrive every few seconds: keep them out of INFO.
+            quiet = route in QUIET_ROUTES and status < 400
+            logger.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %d",
                 scope["method"],
                 route,
