@@ -47,15 +47,18 @@ def next_batch(
     least recently served first, so a one-sentence request never waits behind a long document; the
     free places are filled with the entries that waste the least padding. A request's turn is
     over once it was served: it moves to the back of the order.
-    A batch holding the first segment of a long request is filled only up to ``first_batch_size``
-    (0: no cap), so the first streamed segment of a long document does not wait for a full batch.
+    A batch holding the first segment of a long request, or the heads of several requests, is
+    filled only up to ``first_batch_size`` (0: no cap; never fewer than the heads it holds): while
+    someone waits on the next batch's latency it stays short, and a document alone gets full
+    batches for throughput.
     """
     candidates = _take_candidates(queues, max_batch_size * _CANDIDATES_PER_SLOT)
     if not candidates:
         return []
     batch, rest = _take_heads(candidates, max_batch_tokens, max_batch_size)
     size_limit = max_batch_size
-    if first_batch_size > 0 and any(entry.first_of_many for entry in batch):
+    someone_waits = len(batch) > 1 or any(entry.first_of_many for entry in batch)
+    if first_batch_size > 0 and someone_waits:
         size_limit = max(len(batch), min(max_batch_size, first_batch_size))
     _fill(batch, rest, max_batch_tokens, size_limit)
     chosen = set(map(id, batch))

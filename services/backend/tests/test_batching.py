@@ -125,6 +125,25 @@ def test_the_first_segment_of_a_long_request_gets_a_small_batch() -> None:
     assert len(second) == 16
 
 
+def test_a_batch_shared_by_several_requests_stays_small() -> None:
+    queues = make_queues(doc=[5] * 20, short=[5])
+    batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=4)
+    assert len(batch) == 4
+    assert "short:0" in names(batch)
+
+
+def test_a_request_alone_gets_a_full_batch() -> None:
+    queues = make_queues(doc=[5] * 20)
+    batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=4)
+    assert len(batch) == 16
+
+
+def test_a_shared_batch_still_takes_every_waiting_head() -> None:
+    queues = make_queues(**{f"r{i}": [5] for i in range(10)})
+    batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=4)
+    assert sorted(names(batch)) == sorted(f"r{i}:0" for i in range(10))
+
+
 def test_every_entry_is_served_exactly_once() -> None:
     queues = make_queues(a=[(i * 7) % 23 + 1 for i in range(50)], b=[4] * 30, c=[31, 2, 9])
     served: list[str] = []
@@ -192,7 +211,9 @@ async def test_cancelled_segments_never_reach_the_engine(fake_engine) -> None:
 
 async def test_a_failing_batch_fails_every_future_in_it(fake_engine) -> None:
     fake_engine.fail = True
-    async with BatchScheduler(fake_engine.translate_batch, max_batch_size=8) as scheduler:
+    # first_batch_size=0: both requests share one batch, the failure must reach all five.
+    scheduler = BatchScheduler(fake_engine.translate_batch, max_batch_size=8, first_batch_size=0)
+    async with scheduler:
         futures = scheduler.submit("a", seqs("a", 3)) + scheduler.submit("b", seqs("b", 2))
         results = await asyncio.gather(*futures, return_exceptions=True)
     assert len(fake_engine.batches) == 1
