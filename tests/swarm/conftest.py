@@ -1,5 +1,9 @@
-"""Session fixtures of the Swarm end-to-end test: engine → images → deployed stack, torn down
-on success and on failure, with diagnostics on every failure and a summary of the numbers."""
+"""Fixtures of the Swarm end-to-end test: engine → images → deployed stack, torn down on success
+and on failure, with diagnostics on every failure and a summary of the numbers.
+
+Package-scoped: the stack and the engine go away after the last test of tests/swarm, not at the
+end of a whole `make test` session.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.fixtures import TEST_OUTPUT
 from testkit.servers import REPO_ROOT, free_port
 from tests.swarm import deployment, stack
 from tests.swarm.client import Translator
@@ -43,10 +48,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """On any failure, attach `docker service ps --no-trunc` and every service's last logs."""
     report = yield
     deployed = item.config.stash.get(STACK_KEY, None)
-    if report.failed and deployed is not None:
+    if report.failed and deployed is not None and item.get_closest_marker("swarm"):
         text = stack.diagnostics(deployed)
         report.sections.append(("Swarm diagnostics (service ps, last logs)", text))
-        log_dir = REPO_ROOT / "test-output" / "logs"
+        log_dir = TEST_OUTPUT / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         (log_dir / f"swarm-diagnostics-{item.name}-{report.when}.txt").write_text(text)
     return report
@@ -68,7 +73,7 @@ def swarm_summary(pytestconfig: pytest.Config) -> SwarmSummary:
     return pytestconfig.stash[SUMMARY_KEY]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def swarm_engine(test_output_dir: Path, swarm_summary: SwarmSummary) -> Iterator[Engine]:
     """Get an engine with a labelled single-node Swarm; stop what we started afterwards."""
     started = time.monotonic()
@@ -81,7 +86,7 @@ def swarm_engine(test_output_dir: Path, swarm_summary: SwarmSummary) -> Iterator
         release_engine(engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def infrastructure_images(swarm_engine: Engine, swarm_summary: SwarmSummary) -> dict[str, str]:
     """Return the Python base, Traefik and MySQL images: official when pullable, else stand-ins."""
     started = time.monotonic()
@@ -99,7 +104,7 @@ def infrastructure_images(swarm_engine: Engine, swarm_summary: SwarmSummary) -> 
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def project_images(
     infrastructure_images: dict[str, str], tiny_model: Path, swarm_summary: SwarmSummary
 ) -> ProjectImages:
@@ -115,7 +120,7 @@ def project_images(
     return images
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed(
     pytestconfig: pytest.Config,
     infrastructure_images: dict[str, str],
@@ -125,6 +130,8 @@ def deployed(
     """Create the secrets and deploy the stack as a user would; wait until it serves."""
     # An earlier run that was killed before its teardown: its volume would keep old passwords.
     stack.remove_leftovers(STACK_NAME)
+    for stale in (TEST_OUTPUT / "logs").glob("swarm-diagnostics-*.txt"):
+        stale.unlink()
     config = deployment.DeployConfig(
         stack_name=STACK_NAME,
         registry=project_images.registry,
@@ -187,7 +194,7 @@ def app_client(deployed: stack.Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin_credentials(deployed: stack.Stack) -> tuple[str, str]:
     """Return the admin login secrets/create.sh generated and printed once."""
     user = re.search(r"^\s*user:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
