@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.servers import REPO_ROOT, ServerProcess, free_port
 from tests.local_app import LocalApp, running
 
 # Small, so that an oversized body is cheap to send: Traefik's body limit is
@@ -24,6 +27,29 @@ MAX_TEXT_CHARS = 5_000
 BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
 GERMAN = "Guten Morgen. Wie geht es dir?\n\nDas Wetter ist heute schön."
 RATE_LIMIT_BURST_MAX_REQUESTS = 300
+# Requests per check against a service whose round robin alternates a dead and a live server.
+RETRY_CHECK_REQUESTS = 6
+# Routes to a service with two servers: the first refuses connections, the second is the real
+# backend. A header selects a control router without the retry middleware.
+RETRY_ROUTES = """
+http:
+  routers:
+    backend:
+      rule: PathPrefix(`/`)
+      entryPoints: [web]
+      service: two-servers
+      middlewares: [backend-retry@file]
+    no-retry:
+      rule: PathPrefix(`/`) && Header(`X-No-Retry`, `1`)
+      entryPoints: [web]
+      service: two-servers
+  services:
+    two-servers:
+      loadBalancer:
+        servers:
+          - url: http://127.0.0.1:{dead_port}
+          - url: {backend_url}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +57,64 @@ def app(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     work_dir = tmp_path_factory.mktemp("traefik")
     with running(work_dir, tiny_model, {"MAX_TEXT_CHARS": str(MAX_TEXT_CHARS)}) as local:
         yield local
+
+
+@pytest.fixture(scope="module")
+def retrying_traefik(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run Traefik with the project's middlewares in front of a dead server and the backend."""
+    work_dir = tmp_path_factory.mktemp("traefik-retry")
+    dynamic_dir = work_dir / "dynamic"
+    dynamic_dir.mkdir()
+    shutil.copy2(REPO_ROOT / "traefik" / "dynamic" / "middlewares.yml", dynamic_dir)
+    routes = RETRY_ROUTES.format(dead_port=free_port(), backend_url=backend_url)
+    (dynamic_dir / "routes.yml").write_text(routes, encoding="utf-8")
+    port = free_port()
+    static = {
+        "entryPoints": {"web": {"address": f"127.0.0.1:{port}"}},
+        "providers": {"file": {"directory": str(dynamic_dir), "watch": False}},
+        "log": {"level": "WARN"},
+    }
+    (work_dir / "traefik.yml").write_text(json.dumps(static), encoding="utf-8")
+    (work_dir / "users").write_text("", encoding="utf-8")
+    env = {
+        "MAX_TEXT_CHARS": str(MAX_TEXT_CHARS),
+        "BASIC_AUTH_USERS_FILE": str(work_dir / "users"),
+    }
+    beside = Path(sys.executable).parent / "traefik"
+    traefik = str(beside) if beside.exists() else shutil.which("traefik") or "traefik"
+    url = f"http://127.0.0.1:{port}"
+    # Ready once the routes are loaded, not merely once the entrypoint listens.
+    with ServerProcess(
+        [traefik, f"--configFile={work_dir / 'traefik.yml'}"],
+        ready_url=url + "/readyz",
+        log_path=work_dir / "traefik.log",
+        env=env,
+    ):
+        yield url
+
+
+def _post_statuses(url: str, path: str, headers: dict[str, str]) -> list[int]:
+    payload = {"text": GERMAN, "source": "de", "target": "en"}
+    with httpx.Client(base_url=url, timeout=30) as http:
+        return [
+            http.post(path, json=payload, headers=headers).status_code
+            for _ in range(RETRY_CHECK_REQUESTS)
+        ]
+
+
+@pytest.mark.parametrize("path", ["/v1/translate", "/v1/translate/stream"])
+def test_backend_posts_are_retried_onto_the_healthy_server(
+    retrying_traefik: str, path: str
+) -> None:
+    """Round robin sends every other POST to the dead server; Traefik replays it on the live one."""
+    assert _post_statuses(retrying_traefik, path, {}) == [200] * RETRY_CHECK_REQUESTS
+
+
+def test_without_the_retry_the_dead_server_fails_requests(retrying_traefik: str) -> None:
+    """The control: the dead server is in the rotation, so the retry test above can fail."""
+    statuses = _post_statuses(retrying_traefik, "/v1/translate", {"X-No-Retry": "1"})
+    assert 502 in statuses, statuses
+    assert 200 in statuses, statuses
 
 
 @pytest.fixture

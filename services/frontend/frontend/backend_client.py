@@ -20,18 +20,34 @@ class BackendError(Exception):
 
     #: The HTTP status the frontend answers with.
     status_code = 502
+    #: Whether the same request may succeed if sent again (e.g. to another replica).
+    retryable = False
 
 
 class BackendUnavailable(BackendError):
     """The backend cannot be reached, times out or is not ready (503)."""
 
     status_code = 503
+    retryable = True
+
+
+class BackendStalled(BackendUnavailable):
+    """The backend stopped sending mid-stream for the whole read timeout (503)."""
+
+    # Already waited BACKEND_READ_TIMEOUT_S: another full wait would leave the user hanging.
+    retryable = False
 
 
 class BackendFailed(BackendError):
     """The backend answered with an error or a malformed stream (502)."""
 
     status_code = 502
+
+
+class BackendBroken(BackendFailed):
+    """The connection broke or the stream was cut before its done line (502)."""
+
+    retryable = True
 
 
 class BackendRejected(BackendError):
@@ -60,7 +76,7 @@ class StreamDone:
 
 
 class BackendStream:
-    """An open streamed translation; iterate it for Segment objects, then read `done`."""
+    """One open streamed response; iterate it for Segment objects, then read `done`."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
@@ -69,21 +85,38 @@ class BackendStream:
     async def __aiter__(self) -> AsyncIterator[Segment]:
         """Yield each segment as its line arrives; set `done` at the end or raise BackendError."""
         try:
-            async for line in self._response.aiter_lines():
-                if not line.strip():
-                    continue
+            async for line in self._complete_lines():
                 item = _parse_line(line)
                 if isinstance(item, StreamDone):
                     self.done = _with_headers(item, self._response.headers)
-                    return
-                yield item
+                elif self.done is None:
+                    yield item
         except httpx.TimeoutException:
-            raise BackendUnavailable("The translation service stopped answering.") from None
+            if self.done is None:
+                raise BackendStalled("The translation service stopped answering.") from None
         except httpx.TransportError:
-            raise BackendFailed("The connection to the translation service broke.") from None
+            # After the done line the translation is complete, whatever happens to the rest.
+            if self.done is None:
+                raise BackendBroken("The connection to the translation service broke.") from None
         finally:
             await self._response.aclose()
-        raise BackendFailed("The translation service ended the stream early.")
+        if self.done is None:
+            raise BackendBroken("The translation service ended the stream early.")
+
+    async def _complete_lines(self) -> AsyncIterator[str]:
+        """Yield each newline-terminated line, reading to the end of the body.
+
+        Reading to the end (rather than closing after the done line) lets the connection finish
+        cleanly and go back to the pool; an unterminated last line means the stream was cut.
+        """
+        tail = ""
+        async for chunk in self._response.aiter_text():
+            *lines, tail = (tail + chunk).split("\n")
+            for line in lines:
+                if line.strip():
+                    yield line
+        if tail.strip():
+            raise BackendBroken("The translation service ended the stream mid-line.")
 
     async def aclose(self) -> None:
         """Close the connection; the backend sees the disconnect and cancels the rest."""
@@ -146,6 +179,9 @@ def _status_error(response: httpx.Response) -> BackendError:
     log.warning("backend answered status=%d", status)
     if status in (httpx.codes.SERVICE_UNAVAILABLE, httpx.codes.GATEWAY_TIMEOUT):
         return BackendUnavailable("The translation service is not ready yet. Try again shortly.")
+    if status == httpx.codes.BAD_GATEWAY:
+        # The proxy in front of the backends lost its replica: another attempt may reach one.
+        return BackendBroken(f"The translation service failed (HTTP {status}).")
     if status == httpx.codes.REQUEST_ENTITY_TOO_LARGE:
         return BackendRejected(_detail(response) or "The text is longer than the service accepts.")
     # 400 (unsupported pair) or 422 (malformed request) mean this frontend is misconfigured.

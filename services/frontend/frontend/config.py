@@ -60,6 +60,8 @@ class Settings:
     backend_connect_timeout_s: float = 5.0
     #: Seconds to wait for the next streamed line from the backend before giving up.
     backend_read_timeout_s: float = 300.0
+    #: Requests per translation when the backend stream breaks (resumed after the last segment).
+    backend_stream_attempts: int = 3
     #: Source and target language sent to the backend.
     source_lang: str = "de"
     target_lang: str = "en"
@@ -100,6 +102,7 @@ class Settings:
             backend_url=text.str("BACKEND_URL", cls.backend_url).rstrip("/"),
             backend_connect_timeout_s=text.float("BACKEND_CONNECT_TIMEOUT_S", 5.0),
             backend_read_timeout_s=text.float("BACKEND_READ_TIMEOUT_S", 300.0),
+            backend_stream_attempts=text.int("BACKEND_STREAM_ATTEMPTS", 3),
             source_lang=text.str("SOURCE_LANG", cls.source_lang),
             target_lang=text.str("TARGET_LANG", cls.target_lang),
             max_text_chars=text.int("MAX_TEXT_CHARS", 1_000_000),
@@ -125,7 +128,13 @@ class Settings:
 
     def validated(self) -> Settings:
         """Return these settings with a development key filled in; raise ConfigError if unusable."""
-        for name in ("max_text_chars", "query_max_rows", "history_per_page", "pending_max_items"):
+        for name in (
+            "max_text_chars",
+            "backend_stream_attempts",
+            "query_max_rows",
+            "history_per_page",
+            "pending_max_items",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
         if self.history_per_page > MAX_HISTORY_PER_PAGE:

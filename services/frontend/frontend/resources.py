@@ -110,5 +110,6 @@ async def open_resources(settings: Settings) -> Resources:
             PendingSaver(pending),
             source_lang=settings.source_lang,
             target_lang=settings.target_lang,
+            stream_attempts=settings.backend_stream_attempts,
         ),
     )

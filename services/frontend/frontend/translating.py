@@ -7,12 +7,16 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from frontend.backend_client import BackendClient, BackendFailed, BackendStream, Segment, StreamDone
+from frontend.backend_client import BackendClient, BackendFailed, Segment, StreamDone
+from frontend.resuming import ResumingStream
 from frontend.saving import SaveOutcome, Saver
 from frontend.storage.errors import StorageError
 from frontend.storage.models import NewTranslation
 
 log = logging.getLogger(__name__)
+
+#: Seconds before the first retry of a broken backend stream; the n-th retry waits n times this.
+STREAM_RETRY_BACKOFF_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -34,16 +38,31 @@ class Translating:
     """Start translations on the backend and save each finished one through the saver."""
 
     def __init__(
-        self, backend: BackendClient, saver: Saver, *, source_lang: str, target_lang: str
+        self,
+        backend: BackendClient,
+        saver: Saver,
+        *,
+        source_lang: str,
+        target_lang: str,
+        stream_attempts: int = 3,
+        stream_retry_backoff_s: float = STREAM_RETRY_BACKOFF_S,
     ) -> None:
         self._backend = backend
         self._saver = saver
         self._source_lang = source_lang
         self._target_lang = target_lang
+        self._stream_attempts = stream_attempts
+        self._stream_retry_backoff_s = stream_retry_backoff_s
 
     async def start(self, text: str, *, request_id: str) -> TranslationRun:
         """Open the backend stream; raise BackendError before anything is sent to the browser."""
-        stream = await self._backend.open_stream(text, request_id=request_id)
+        stream = await ResumingStream.open(
+            self._backend,
+            text,
+            request_id=request_id,
+            attempts=self._stream_attempts,
+            backoff_s=self._stream_retry_backoff_s,
+        )
         return TranslationRun(self, text, stream)
 
     async def translate(self, text: str, *, request_id: str) -> Finished:
@@ -75,7 +94,7 @@ class Translating:
 class TranslationRun:
     """A started translation: iterate it for segments, then call finish() to save it."""
 
-    def __init__(self, owner: Translating, text: str, stream: BackendStream) -> None:
+    def __init__(self, owner: Translating, text: str, stream: ResumingStream) -> None:
         self._owner = owner
         self._text = text
         self._stream = stream

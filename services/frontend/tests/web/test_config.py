@@ -58,6 +58,13 @@ def test_bad_number_names_the_variable() -> None:
         Settings.from_env({"QUERY_MAX_ROWS": "many"})
 
 
+def test_backend_stream_attempts_come_from_the_environment_and_must_be_positive() -> None:
+    assert Settings().backend_stream_attempts == 3
+    assert Settings.from_env({"BACKEND_STREAM_ATTEMPTS": "5"}).backend_stream_attempts == 5
+    with pytest.raises(ConfigError, match="BACKEND_STREAM_ATTEMPTS"):
+        Settings.from_env({"BACKEND_STREAM_ATTEMPTS": "0"})
+
+
 def test_database_password_is_filled_into_the_url(tmp_path) -> None:
     path = tmp_path / "db_password"
     path.write_text("s3cr3t-pw\n")

@@ -1,0 +1,221 @@
+"""A broken backend stream over httpx.MockTransport: retried, resumed, every segment once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from frontend.backend_client import (
+    BackendBroken,
+    BackendClient,
+    BackendFailed,
+    BackendRejected,
+    BackendStalled,
+    BackendUnavailable,
+)
+from frontend.resuming import ResumingStream
+
+TEXTS = ["Eins. ", "Zwei. ", "Drei. ", "Vier. ", "Fünf."]
+DONE = {"done": True, "segments": len(TEXTS), "duration_ms": 4.0, "model": "m", "engine": "e"}
+
+
+def line(item: dict) -> bytes:
+    return json.dumps(item, ensure_ascii=False).encode() + b"\n"
+
+
+def segment_lines() -> list[bytes]:
+    total = len(TEXTS)
+    return [line({"index": i, "total": total, "text": t}) for i, t in enumerate(TEXTS)]
+
+
+def cut_after(count: int, *, mid_line: bool = False) -> AsyncIterator[bytes]:
+    """A body that sends `count` segments, then breaks like an incomplete chunked read."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in segment_lines()[:count]:
+            yield chunk
+        if mid_line:
+            yield b'{"index": %d, "tot' % count
+        raise httpx.RemoteProtocolError("incomplete chunked read")
+
+    return body()
+
+
+def complete() -> bytes:
+    return b"".join(segment_lines()) + line(DONE)
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def counting(responses: list[Callable[[httpx.Request], httpx.Response]]) -> tuple[Handler, list]:
+    """Answer the n-th request with responses[n] (the last one repeats); record each request."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return responses[min(len(seen), len(responses)) - 1](request)
+
+    return handler, seen
+
+
+async def translate(handler: Handler, *, attempts: int = 3) -> tuple[list[str], ResumingStream]:
+    http = httpx.AsyncClient(base_url="http://backend", transport=httpx.MockTransport(handler))
+    backend = BackendClient(http, source_lang="de", target_lang="en")
+    async with http:
+        stream = await ResumingStream.open(
+            backend, "Eins. Zwei.", request_id="req-12345678", attempts=attempts, backoff_s=0
+        )
+        texts = [segment.text async for segment in stream]
+    return texts, stream
+
+
+@pytest.mark.parametrize("mid_line", [False, True])
+async def test_a_stream_cut_after_some_segments_is_resumed_without_duplicates(
+    *, mid_line: bool
+) -> None:
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(200, content=cut_after(2, mid_line=mid_line)),
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    texts, stream = await translate(handler)
+    assert texts == TEXTS
+    assert stream.done is not None
+    assert stream.done.segments == len(TEXTS)
+    assert len(seen) == 2
+
+
+async def test_the_retry_sends_the_same_request_again() -> None:
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(200, content=cut_after(1)),
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    await translate(handler)
+    first, second = seen
+    assert json.loads(first.content) == json.loads(second.content)
+    assert first.headers["X-Request-ID"] == second.headers["X-Request-ID"] == "req-12345678"
+
+
+async def test_a_stream_ending_without_its_done_line_is_resumed() -> None:
+    early = b"".join(segment_lines()[:3])
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(200, content=early),
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    texts, _ = await translate(handler)
+    assert texts == TEXTS
+    assert len(seen) == 2
+
+
+async def test_a_stream_cut_every_time_fails_clearly_after_the_attempts() -> None:
+    handler, seen = counting([lambda _: httpx.Response(200, content=cut_after(2))])
+    with pytest.raises(BackendBroken, match="broke") as raised:
+        await translate(handler, attempts=4)
+    assert raised.value.status_code == 502
+    assert len(seen) == 4
+
+
+async def drain_into(received: list[str], stream: ResumingStream) -> None:
+    async for segment in stream:
+        received.append(segment.text)
+
+
+async def test_segments_before_the_final_failure_are_each_yielded_once() -> None:
+    handler, _ = counting([lambda _: httpx.Response(200, content=cut_after(2))])
+    http = httpx.AsyncClient(base_url="http://backend", transport=httpx.MockTransport(handler))
+    backend = BackendClient(http, source_lang="de", target_lang="en")
+    received: list[str] = []
+    async with http:
+        stream = await ResumingStream.open(
+            backend, "x", request_id="req-12345678", attempts=3, backoff_s=0
+        )
+        with pytest.raises(BackendBroken):
+            await drain_into(received, stream)
+    assert received == TEXTS[:2]
+
+
+async def test_an_unreachable_backend_is_retried_then_unavailable() -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    handler, seen = counting([refused])
+    with pytest.raises(BackendUnavailable) as raised:
+        await translate(handler, attempts=3)
+    assert raised.value.status_code == 503
+    assert len(seen) == 3
+
+
+async def test_a_replica_lost_at_the_proxy_is_retried() -> None:
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(502, text="Bad Gateway"),
+            lambda _: httpx.Response(200, content=cut_after(4)),
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    texts, _ = await translate(handler)
+    assert texts == TEXTS
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(413, BackendRejected), (400, BackendFailed), (422, BackendFailed)]
+)
+async def test_a_4xx_is_not_retried(status: int, error: type[Exception]) -> None:
+    handler, seen = counting([lambda _: httpx.Response(status, json={"detail": "no"})])
+    with pytest.raises(error):
+        await translate(handler)
+    assert len(seen) == 1
+
+
+async def test_a_failed_translation_is_not_retried() -> None:
+    failed = segment_lines()[0] + line({"done": False, "error": "engine failed"})
+    handler, seen = counting([lambda _: httpx.Response(200, content=failed)])
+    with pytest.raises(BackendFailed, match="failed while translating"):
+        await translate(handler)
+    assert len(seen) == 1
+
+
+async def test_a_stall_of_the_whole_read_timeout_is_not_retried() -> None:
+    async def stalls() -> AsyncIterator[bytes]:
+        yield segment_lines()[0]
+        raise httpx.ReadTimeout("no line for the whole read timeout")
+
+    handler, seen = counting([lambda _: httpx.Response(200, content=stalls())])
+    with pytest.raises(BackendStalled):
+        await translate(handler)
+    assert len(seen) == 1
+
+
+async def test_a_break_after_the_done_line_does_not_matter() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield complete()
+        raise httpx.RemoteProtocolError("peer closed after the last chunk")
+
+    handler, seen = counting([lambda _: httpx.Response(200, content=body())])
+    texts, stream = await translate(handler)
+    assert texts == TEXTS
+    assert stream.done is not None
+    assert len(seen) == 1
+
+
+async def test_the_body_is_read_to_its_end_after_the_done_line() -> None:
+    """Closing mid-body aborts the connection; reading to the end lets it finish cleanly."""
+    read: list[str] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        yield complete()
+        yield b"\n"
+        read.append("end")
+
+    handler, _ = counting([lambda _: httpx.Response(200, content=body())])
+    await translate(handler)
+    assert read == ["end"]
