@@ -56,6 +56,8 @@ def base_environment() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("MAX_TEXT_CHARS", "1000000")
     env.setdefault("MODEL", DEFAULT_MODEL)
+    # Ctrl-C stops Traefik together with the services: there is no one to drain for.
+    env.setdefault("SHUTDOWN_DRAIN_S", "0")
     return env
 
 

@@ -43,6 +43,8 @@ def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
+    # Test servers stop at once on SIGTERM; a test about draining passes its own value.
+    env.setdefault("SHUTDOWN_DRAIN_S", "0")
     env.update(extra or {})
     return env
 

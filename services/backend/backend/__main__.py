@@ -8,6 +8,9 @@ import ctypes.util
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 
@@ -36,6 +39,38 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL(name).mallopt(_M_ARENA_MAX, arenas)
 
 
+class DrainingServer(uvicorn.Server):
+    """A uvicorn server whose first stop signal drains before the listener closes.
+
+    Swarm signals a task while Traefik still routes to it until its next failed health check:
+    /readyz turns 503 at once (on_drain), requests are served for drain_s more, then uvicorn's
+    own graceful shutdown runs. A second signal stops at once.
+    """
+
+    def __init__(
+        self, config: uvicorn.Config, *, drain_s: float, on_drain: Callable[[], None]
+    ) -> None:
+        super().__init__(config)
+        self._drain_s = drain_s
+        self._on_drain = on_drain
+        self._exit_at_s: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Start the drain on the first signal; any later one (or no drain) stops now."""
+        if self._exit_at_s is not None or self._drain_s <= 0 or self.should_exit:
+            super().handle_exit(sig, frame)
+            return
+        self._exit_at_s = time.monotonic() + self._drain_s
+        self._on_drain()
+        logger.info("draining for %.1f s before closing the listener", self._drain_s)
+
+    async def on_tick(self, counter: int) -> bool:
+        """Stop once the drain is over (uvicorn calls this every 0.1 s)."""
+        if self._exit_at_s is not None and time.monotonic() >= self._exit_at_s:
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the app with uvicorn until stopped; exit 1 when the model cannot be loaded."""
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
@@ -45,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_malloc_arenas()
     settings = Settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    server: uvicorn.Server | None = None
+    server: DrainingServer | None = None
 
     def stop() -> None:
         # A model that cannot load will not load on retry: stop, so the orchestrator sees it.
@@ -65,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
+    server = DrainingServer(
+        config,
+        drain_s=settings.shutdown_drain_s,
+        on_drain=lambda: setattr(app.state.backend, "draining", True),
+    )
     server.run()
     if app.state.backend.load_error:
         return 1

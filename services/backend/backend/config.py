@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_json: bool = Field(True, description="One JSON object per log line (false: plain text)")
+    # 10 s: Traefik's health check (every 3 s, 2 s timeout, stack.yml) has taken the replica out
+    # of rotation by then, so no request reaches a closed listener (README: Graceful shutdown).
+    shutdown_drain_s: float = Field(
+        10.0, ge=0, description="After SIGTERM: seconds of /readyz 503 while still serving"
+    )
 
     @property
     def max_wait_s(self) -> float:

@@ -38,6 +38,8 @@ class BackendState:
     engine: Engine | None = None
     translator: Translator | None = None
     load_error: str | None = None
+    #: Set on SIGTERM (python -m backend): /readyz says 503 while requests are still served.
+    draining: bool = False
     _scheduler: BatchScheduler | None = None
     _loader: asyncio.Task[None] | None = field(default=None, repr=False)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 
 from hypercorn.asyncio import serve
@@ -14,6 +13,8 @@ from hypercorn.config import Config
 from frontend.app import create_app
 from frontend.config import ConfigError, Settings
 from frontend.logging_setup import configure_logging
+from frontend.shutdown import GracefulShutdown
+from frontend.state import EXTENSION_KEY
 
 log = logging.getLogger("frontend")
 
@@ -27,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--graceful-timeout-s",
         type=float,
         default=20.0,
-        help="seconds running requests get to finish after SIGTERM",
+        help="seconds running requests get to finish once the drain is over",
     )
     return parser.parse_args(argv)
 
@@ -39,12 +40,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     config.accesslog = None  # the app logs one JSON line per request itself
     # A Logger (not "-") makes hypercorn use our JSON handler instead of adding its own.
     config.errorlog = logging.getLogger("hypercorn.error")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    # Swarm sends SIGTERM on update/scale-down: stop accepting, let running requests finish.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await serve(create_app(settings), config, shutdown_trigger=stop.wait)
+    app = create_app(settings)
+    # Swarm sends SIGTERM on update/scale-down: drain (readiness fails, requests still served),
+    # then stop accepting and give running requests graceful_timeout to finish.
+    shutdown = GracefulShutdown(app.extensions[EXTENSION_KEY], drain_s=settings.shutdown_drain_s)
+    shutdown.install(asyncio.get_running_loop())
+    await serve(app, config, shutdown_trigger=shutdown.wait)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,11 @@
-"""Operations endpoints: liveness, readiness (database reachable) and Prometheus metrics."""
+"""Operations endpoints: liveness, readiness (not draining, database reachable) and metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from frontend.metrics import CONTENT_TYPE
 from frontend.state import app_state
@@ -25,10 +25,17 @@ async def healthz() -> dict:
 
 @blueprint.get("/readyz")
 async def readyz() -> tuple[dict, int]:
-    """Answer 200 when the database is reachable, 503 otherwise."""
-    resources = app_state().resources
+    """Answer 200 when serving and the database is reachable (unless excluded), 503 otherwise."""
+    state = app_state()
+    resources = state.resources
+    if state.draining:
+        return {"status": "draining"}, 503
     if resources is None:
         return {"status": "starting"}, 503
+    # Traefik asks /readyz?exclude=database (as kube-apiserver's /readyz?exclude=<check>): a
+    # database outage hits every replica at once, and pages keep translating without it.
+    if "database" in request.args.getlist("exclude"):
+        return {"status": "ready"}, 200
     try:
         async with asyncio.timeout(READY_CHECK_S):
             await resources.repository.ping()

@@ -17,9 +17,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The model is loading or failed to load"}})
+@router.get("/readyz", responses={503: {"description": "Loading, failed, or shutting down"}})
 async def readyz(state: StateDep) -> JSONResponse:
-    """Answer 200 once the model is loaded and translating, 503 before."""
+    """Answer 200 once the model is loaded and translating, 503 before and while draining."""
+    if state.draining:
+        body = {"status": "draining", "detail": "this replica is shutting down"}
+        return JSONResponse(body, status_code=503)
     if state.engine is None or state.translator is None:
         status = "failed" if state.load_error else "loading"
         body = {"status": status, "detail": state.load_error or "the model is still loading"}
