@@ -71,7 +71,8 @@ def measure_engines(workload: Workload, results: dict) -> None:
     """Fill in engine_sps, per_sentence_sps, transformers_batch_sps and seed_sps."""
     ct2 = load_engine(engine_settings("ctranslate2"))
     ct2.translate_batch(ct2.tokenize(workload.take(4)))  # warm-up
-    results["engine_sps"] = engines.batched_sps(ct2, workload.take(64), 32)
+    # Four batches of 32: two were too few to average out a busy moment on a shared machine.
+    results["engine_sps"] = engines.batched_sps(ct2, workload.take(128), 32)
     results["per_sentence_sps"] = engines.one_at_a_time_sps(ct2, workload.take(12))
     del ct2
     hf = load_engine(engine_settings("transformers"))
