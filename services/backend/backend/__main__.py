@@ -21,6 +21,12 @@ from backend.main import create_app
 logger = logging.getLogger("backend")
 
 
+#: Seconds an idle keep-alive connection stays open: longer than Traefik's idle timeout for
+#: server connections (serversTransport idleConnTimeout, 90 s by default), so that the proxy
+#: closes idle connections, never the server. With uvicorn's 5 s, Traefik now and then sent a
+#: request on a connection uvicorn was just closing, and that stream failed at once.
+KEEP_ALIVE_S = 120
+
 #: glibc's mallopt parameter number for the arena limit (malloc.h: M_ARENA_MAX).
 _M_ARENA_MAX = -8
 
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=True,
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = DrainingServer(
         config,

@@ -18,6 +18,12 @@ from frontend.state import EXTENSION_KEY
 
 log = logging.getLogger("frontend")
 
+#: Seconds an idle keep-alive connection stays open: longer than Traefik's idle timeout for
+#: server connections (serversTransport idleConnTimeout, 90 s by default), so that the proxy
+#: closes idle connections, never the server; with hypercorn's 5 s a POST could be sent on a
+#: connection being closed, and Traefik never replays the frontend's POSTs.
+KEEP_ALIVE_S = 120
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
@@ -37,6 +43,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     config = Config()
     config.bind = [f"{args.host}:{args.port}"]
     config.graceful_timeout = args.graceful_timeout_s
+    config.keep_alive_timeout = KEEP_ALIVE_S
     config.accesslog = None  # the app logs one JSON line per request itself
     # A Logger (not "-") makes hypercorn use our JSON handler instead of adding its own.
     config.errorlog = logging.getLogger("hypercorn.error")
