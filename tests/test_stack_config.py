@@ -130,6 +130,31 @@ def test_frontend_updates_start_first_with_rollback(gpu_stack) -> None:
     assert all(not key.endswith("PASSWORD") and key != "SECRET_KEY" for key in env)
 
 
+def test_traefik_drops_a_draining_frontend_before_its_listener_closes(gpu_stack) -> None:
+    """Traefik checks the frontend's readiness (not the database) often enough for the drain."""
+    from frontend.config import Settings
+
+    tags = labels(gpu_stack["services"]["frontend"])
+    prefix = "traefik.http.services.frontend.loadbalancer.healthcheck."
+    assert tags[prefix + "path"] == "/readyz?exclude=database"
+    detect_s = _seconds(tags[prefix + "interval"]) + _seconds(tags[prefix + "timeout"])
+    assert detect_s < Settings().shutdown_drain_s
+
+
+def test_stop_grace_periods_cover_the_drain_and_running_requests(gpu_stack) -> None:
+    """Swarm kills a stopping task only after its drain and its graceful shutdown are over."""
+    from backend.__main__ import GRACEFUL_SHUTDOWN_S
+    from backend.config import Settings as BackendSettings
+    from frontend.__main__ import parse_args
+    from frontend.config import Settings as FrontendSettings
+
+    backend_s = BackendSettings.model_fields["shutdown_drain_s"].default + GRACEFUL_SHUTDOWN_S
+    frontend_s = FrontendSettings().shutdown_drain_s + parse_args([]).graceful_timeout_s
+    services = gpu_stack["services"]
+    assert _seconds(services["frontend"]["stop_grace_period"]) > frontend_s
+    assert _seconds(services["backend"]["stop_grace_period"]) > backend_s
+
+
 def test_mysql_is_pinned_with_secrets_a_volume_and_a_tcp_healthcheck(gpu_stack) -> None:
     mysql = gpu_stack["services"]["mysql"]
     assert mysql["deploy"]["placement"]["constraints"] == ["node.labels.db == true"]

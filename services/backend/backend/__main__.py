@@ -26,6 +26,8 @@ logger = logging.getLogger("backend")
 #: closes idle connections, never the server. With uvicorn's 5 s, Traefik now and then sent a
 #: request on a connection uvicorn was just closing, and that stream failed at once.
 KEEP_ALIVE_S = 120
+#: Seconds running requests get once the drain is over (stack.yml's stop_grace_period covers it).
+GRACEFUL_SHUTDOWN_S = 10
 
 #: glibc's mallopt parameter number for the arena limit (malloc.h: M_ARENA_MAX).
 _M_ARENA_MAX = -8
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         # headers are trusted for the client address in logs.
         proxy_headers=True,
         forwarded_allow_ips="*",
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = DrainingServer(
