@@ -23,8 +23,8 @@ logger = logging.getLogger("backend")
 
 #: Seconds an idle keep-alive connection stays open: longer than Traefik's idle timeout for
 #: server connections (serversTransport idleConnTimeout, 90 s by default), so that the proxy
-#: closes idle connections, never the server. With uvicorn's 5 s, Traefik now and then sent a
-#: request on a connection uvicorn was just closing, and that stream failed at once.
+#: closes idle connections, never the server: with uvicorn's 5 s Traefik may send a request on a
+#: connection uvicorn is closing at that moment, and Traefik does not replay such a request.
 KEEP_ALIVE_S = 120
 #: Seconds running requests get once the drain is over (stack.yml's stop_grace_period covers it).
 GRACEFUL_SHUTDOWN_S = 10
