@@ -137,7 +137,10 @@ class BackendClient:
         """Start translating `text`; raise BackendError before any segment if it cannot start."""
         body = {"text": text, "source": self._source_lang, "target": self._target_lang}
         request = self._http.build_request(
-            "POST", STREAM_PATH, json=body, headers={REQUEST_ID_HEADER: request_id}
+            "POST",
+            STREAM_PATH,
+            content=_chunked(json.dumps(body).encode()),
+            headers={REQUEST_ID_HEADER: request_id, "content-type": "application/json"},
         )
         try:
             response = await self._http.send(request, stream=True)
@@ -222,3 +225,15 @@ def _with_headers(done: StreamDone, headers: httpx.Headers) -> StreamDone:
         model=done.model or headers.get("X-Model", ""),
         engine=done.engine or headers.get("X-Engine", ""),
     )
+
+
+async def _chunked(payload: bytes) -> AsyncIterator[bytes]:
+    """Yield the request body as one chunk, so httpx sends it chunked, without Content-Length.
+
+    Behind Traefik (Go's net/http reverse proxy), a body with a Content-Length races the
+    backend's early response headers: Go may close the request body while its transport still
+    reads it, and the transport then closes the backend connection mid-stream (golang/go#15527).
+    Measured through Traefik 3.7.15 with 16 clients: about 1 stream in 2,000 cut with a
+    Content-Length, none in 16,000 chunked.
+    """
+    yield payload

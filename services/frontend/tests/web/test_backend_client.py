@@ -49,6 +49,21 @@ async def test_streams_segments_in_order_then_done() -> None:
     assert json.loads(seen[0].content) == {"text": "Hallo. Welt.", "source": "de", "target": "en"}
 
 
+async def test_sends_the_body_chunked_without_content_length() -> None:
+    """A Content-Length body races Traefik's early response headers (see backend_client)."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=ndjson({"done": True, "segments": 0, "duration_ms": 1}))
+
+    await collect(client_for(handler), "Hallo.")
+    assert "content-length" not in seen[0].headers
+    assert seen[0].headers["transfer-encoding"] == "chunked"
+    assert seen[0].headers["content-type"] == "application/json"
+    assert json.loads(seen[0].content)["text"] == "Hallo."
+
+
 async def test_passes_the_request_id_header() -> None:
     ids: list[str] = []
 
