@@ -39,10 +39,10 @@ class BatchObserver(Protocol):
 class BatchScheduler:
     """Feed the engine batches formed by next_batch, from one task and one worker thread.
 
-    Default bounds, from CTranslate2 int8 on 2 CPU cores (issue 2): a batch takes 0.38 s at 1
-    sentence, 0.82 s at 8 and 1.6 s at 16, and throughput barely grows past 8. A short request
-    waits for the batch in the engine and then its own, so 8 keeps that under 2 s while giving
-    over 90 % of the engine's batch-32 throughput; 16 would not.
+    A short request waits for the batch already in the engine and then its own, so the batch
+    size trades its latency against a lone document's throughput; next_batch cuts batches that
+    several requests share to first_batch_size, so only a request alone gets max_batch_size.
+    The service's defaults (16 and 4) and their measurements: services/backend/README.md.
     """
 
     def __init__(
