@@ -158,59 +158,52 @@ class SteppedEngine:
         return [" ".join(tokens).upper() for tokens in batch]
 
 
-async def test_stream_yields_the_first_segment_before_the_rest_is_translated() -> None:
+TEN_SENTENCES = " ".join(f"Das ist Satz {word}." for word in WORDS)
+
+
+@pytest.fixture
+async def stepped() -> AsyncIterator[tuple[SteppedEngine, Translator]]:
+    """A translator over SteppedEngine in batches of two; the engine is released on the way out."""
     engine = SteppedEngine()
-    text = " ".join(f"Das ist Satz {word}." for word in WORDS)
     try:
         async with BatchScheduler(
             engine.translate_batch, max_batch_size=2, first_batch_size=0
         ) as scheduler:
-            stream = Translator(engine, scheduler, TranslationCache(0)).stream(text, request_id="r")
-            first = await anext(stream)
-            assert first == StreamedSegment(0, 10, "DAS IST SATZ NULL.")
-            engine.release.set()
-            rest = [part async for part in stream]
-            assert [part.index for part in rest] == list(range(1, 10))
+            yield engine, Translator(engine, scheduler, TranslationCache(0))
     finally:
         engine.release.set()
 
 
-async def test_closing_the_stream_cancels_the_remaining_segments() -> None:
-    engine = SteppedEngine()
-    text = " ".join(f"Das ist Satz {word}." for word in WORDS)
-    try:
-        async with BatchScheduler(
-            engine.translate_batch, max_batch_size=2, first_batch_size=0
-        ) as scheduler:
-            translator = Translator(engine, scheduler, TranslationCache(0))
-            stream = translator.stream(text, request_id="gone")
-            await anext(stream)
-            assert await asyncio.to_thread(engine.second_started.wait, 10)
-            await stream.aclose()  # the client disconnected
-            engine.release.set()
-            assert (await translator.translate("Noch da.", request_id="next")).segments == 1
-        # Two batches of two reached the engine before the disconnect; the other six never did.
-        assert engine.seen[:4] == [f"Das ist Satz {word}." for word in WORDS[:4]]
-        assert engine.seen[4:] == ["Noch da."]
-    finally:
-        engine.release.set()
+async def test_stream_yields_the_first_segment_before_the_rest_is_translated(stepped) -> None:
+    engine, translator = stepped
+    stream = translator.stream(TEN_SENTENCES, request_id="r")
+    first = await anext(stream)
+    assert first == StreamedSegment(0, 10, "DAS IST SATZ NULL.")
+    engine.release.set()
+    rest = [part async for part in stream]
+    assert [part.index for part in rest] == list(range(1, 10))
 
 
-async def test_a_cancelled_consumer_cancels_the_remaining_segments() -> None:
-    engine = SteppedEngine()
-    text = " ".join(f"Das ist Satz {word}." for word in WORDS)
-    try:
-        async with BatchScheduler(
-            engine.translate_batch, max_batch_size=2, first_batch_size=0
-        ) as scheduler:
-            translator = Translator(engine, scheduler, TranslationCache(0))
-            task = asyncio.create_task(translator.translate(text, request_id="gone"))
-            assert await asyncio.to_thread(engine.second_started.wait, 10)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            engine.release.set()
-            assert (await translator.translate("Noch da.", request_id="next")).segments == 1
-        assert engine.seen[4:] == ["Noch da."]
-    finally:
-        engine.release.set()
+async def test_closing_the_stream_cancels_the_remaining_segments(stepped) -> None:
+    engine, translator = stepped
+    stream = translator.stream(TEN_SENTENCES, request_id="gone")
+    await anext(stream)
+    assert await asyncio.to_thread(engine.second_started.wait, 10)
+    await stream.aclose()  # the client disconnected
+    engine.release.set()
+    assert (await translator.translate("Noch da.", request_id="next")).segments == 1
+    # Two batches of two reached the engine before the disconnect; the other six never did.
+    assert engine.seen[:4] == [f"Das ist Satz {word}." for word in WORDS[:4]]
+    assert engine.seen[4:] == ["Noch da."]
+
+
+async def test_a_cancelled_consumer_cancels_the_remaining_segments(stepped) -> None:
+    engine, translator = stepped
+    task = asyncio.create_task(translator.translate(TEN_SENTENCES, request_id="gone"))
+    assert await asyncio.to_thread(engine.second_started.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    engine.release.set()
+    assert (await translator.translate("Noch da.", request_id="next")).segments == 1
+    assert engine.seen[4:] == ["Noch da."]
