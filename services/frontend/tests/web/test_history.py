@@ -6,37 +6,35 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from frontend.app import create_app
-from frontend.storage.models import NewTranslation
 
 from testkit.servers import free_port
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def new(source: str, translated: str, minute: int) -> NewTranslation:
-    return NewTranslation(
-        source_text=source,
-        translated_text=translated,
-        source_lang="de",
-        target_lang="en",
-        model="tiny",
-        engine="ctranslate2",
-        segments=1,
-        characters=len(source),
-        words=len(source.split()),
-        duration_ms=12,
-        created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minute),
-    )
+def at_minute(minute: int) -> datetime:
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minute)
 
 
 @pytest.fixture
-async def seeded(offline_app, resources_of) -> list[int]:
+async def seeded(offline_app, resources_of, make_translation) -> list[int]:
     """Store three translations, oldest first; return their ids."""
     repository = resources_of(offline_app).repository
+    texts = [
+        ("Der Hund bellt.", "The dog barks."),
+        (f"Böse {XSS}", f"Evil {XSS}"),
+        ("Die Katze schläft.", "The cat sleeps."),
+    ]
     return [
-        await repository.save(new("Der Hund bellt.", "The dog barks.", 1)),
-        await repository.save(new(f"Böse {XSS}", f"Evil {XSS}", 2)),
-        await repository.save(new("Die Katze schläft.", "The cat sleeps.", 3)),
+        await repository.save(
+            make_translation(
+                source_text=source,
+                translated_text=translated,
+                model="tiny",
+                created_at=at_minute(n),
+            )
+        )
+        for n, (source, translated) in enumerate(texts, start=1)
     ]
 
 
@@ -64,11 +62,20 @@ async def test_history_escapes_stored_text(offline_client, seeded) -> None:
         assert "&lt;script&gt;alert(" in html, path
 
 
-async def test_history_paginates(make_settings, resources_of) -> None:
+async def test_history_paginates(make_settings, resources_of, make_translation) -> None:
     app = create_app(make_settings(history_per_page=2))
     async with app.test_app() as test_app:
         repository = resources_of(app).repository
-        ids = [await repository.save(new(f"Satz {n}.", f"Sentence {n}.", n)) for n in range(5)]
+        ids = [
+            await repository.save(
+                make_translation(
+                    source_text=f"Satz {n}.",
+                    translated_text=f"Sentence {n}.",
+                    created_at=at_minute(n),
+                )
+            )
+            for n in range(5)
+        ]
         client = test_app.test_client()
         first = await (await client.get("/history")).get_data(as_text=True)
         last = await (await client.get("/history?page=3")).get_data(as_text=True)

@@ -7,31 +7,19 @@ import io
 
 import pytest
 from frontend.app import create_app
-from frontend.storage.models import NewTranslation
 
 XSS = '<script>alert("x")</script>'
 
 
-def new(source: str, translated: str) -> NewTranslation:
-    return NewTranslation(
-        source_text=source,
-        translated_text=translated,
-        source_lang="de",
-        target_lang="en",
-        model="tiny",
-        engine="ctranslate2",
-        segments=1,
-        characters=len(source),
-        words=len(source.split()),
-        duration_ms=5,
-    )
-
-
 @pytest.fixture
-async def seeded(offline_app, resources_of) -> None:
+async def seeded(offline_app, resources_of, make_translation) -> None:
     repository = resources_of(offline_app).repository
-    await repository.save(new("Der Hund bellt.", "The dog barks."))
-    await repository.save(new(f"Böse {XSS}", f"Evil {XSS}"))
+    await repository.save(
+        make_translation(source_text="Der Hund bellt.", translated_text="The dog barks.")
+    )
+    await repository.save(
+        make_translation(source_text=f"Böse {XSS}", translated_text=f"Evil {XSS}")
+    )
 
 
 async def run(client, csrf_token, sql: str, path: str = "/query"):
@@ -102,12 +90,16 @@ async def test_csv_export(offline_client, csrf_token, seeded) -> None:
     assert rows[2][1] == f"Böse {XSS}"
 
 
-async def test_cut_results_are_noticed(make_settings, csrf_token, resources_of) -> None:
+async def test_cut_results_are_noticed(
+    make_settings, csrf_token, resources_of, make_translation
+) -> None:
     app = create_app(make_settings(query_max_rows=2))
     async with app.test_app() as test_app:
         repository = resources_of(app).repository
         for n in range(3):
-            await repository.save(new(f"Satz {n}.", f"Sentence {n}."))
+            await repository.save(
+                make_translation(source_text=f"Satz {n}.", translated_text=f"Sentence {n}.")
+            )
         client = test_app.test_client()
         response = await run(client, csrf_token, "SELECT id FROM translations")
         html = await response.get_data(as_text=True)
