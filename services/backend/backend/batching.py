@@ -1,8 +1,9 @@
 """Run the engine on batches merged from every request in flight, off the event loop.
 
 ``BatchScheduler`` is the thin async loop around the pure policy in ``backend.batch_policy``: it
-queues each request's segments, waits briefly to fill a shallow batch, runs the blocking engine in
-one worker thread, and settles every segment's future (all of a failed batch's, not just one).
+queues each request's segments, waits briefly to fill a shallow batch, keeps one batch in flight
+per engine worker (each in its own thread), and settles every segment's future (all of a failed
+batch's, not just one).
 """
 
 from __future__ import annotations
@@ -37,27 +38,33 @@ class BatchObserver(Protocol):
 
 
 class BatchScheduler:
-    """Feed the engine batches formed by next_batch, from one task and one worker thread.
+    """Feed the engine batches formed by next_batch, one in flight per engine worker.
 
-    A short request waits for the batch already in the engine and then its own, so the batch
-    size trades its latency against a lone document's throughput; next_batch cuts batches that
-    several requests share to first_batch_size, so only a request alone gets max_batch_size.
-    The service's defaults (16 and 4) and their measurements: services/backend/README.md.
+    A short request waits for the first worker to finish its batch and then for its own, so the
+    batch size trades its latency against a lone document's throughput; with several workers the
+    batches finish staggered, which cuts that wait. next_batch cuts batches that several requests
+    share to first_batch_size, so only a request alone gets max_batch_size.
+    The service's defaults and their measurements: services/backend/README.md.
     """
 
     def __init__(
         self,
         translate_batch: TranslateBatch,
         *,
+        workers: int = 1,
         max_batch_tokens: int = 4096,
         max_batch_size: int = 8,
         max_wait_s: float = 0.005,
         first_batch_size: int = 4,
         observer: BatchObserver | None = None,
     ) -> None:
-        if max_batch_tokens < 1 or max_batch_size < 1 or max_wait_s < 0 or first_batch_size < 0:
-            raise ValueError("batch bounds must be positive and max_wait_s not negative")
+        if (
+            min(workers, max_batch_tokens, max_batch_size) < 1
+            or min(max_wait_s, first_batch_size) < 0
+        ):
+            raise ValueError("workers and batch bounds must be positive, max_wait_s not negative")
         self._translate_batch = translate_batch
+        self._workers = workers
         self._max_batch_tokens = max_batch_tokens
         self._max_batch_size = max_batch_size
         self._max_wait_s = max_wait_s
@@ -67,7 +74,9 @@ class BatchScheduler:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._arrived: asyncio.Event | None = None
-        self._in_engine: list[Entry] = []
+        self._free_workers: asyncio.Semaphore | None = None
+        #: Each batch in the engine, by the task that waits for it.
+        self._in_engine: dict[asyncio.Task[None], list[Entry]] = {}
 
     @property
     def queue_depth(self) -> int:
@@ -75,11 +84,12 @@ class BatchScheduler:
         return sum(len(queue) for queue in self._queues.values())
 
     async def start(self) -> None:
-        """Start the worker thread and the batching task on the running loop."""
+        """Start the worker threads and the batching task on the running loop."""
         if self._task is not None:
             raise RuntimeError("the scheduler is already started")
         self._arrived = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self._free_workers = asyncio.Semaphore(self._workers)
+        self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="engine")
         self._task = asyncio.create_task(self._run(), name="batch-scheduler")
 
     async def aclose(self) -> None:
@@ -90,10 +100,15 @@ class BatchScheduler:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        pending = [*self._in_engine, *(entry for q in self._queues.values() for entry in q)]
+        in_engine = self._in_engine
+        self._in_engine = {}
+        for batch_task in in_engine:
+            batch_task.cancel()
+        await asyncio.gather(*in_engine, return_exceptions=True)
+        pending = [entry for batch in in_engine.values() for entry in batch]
+        pending += [entry for queue in self._queues.values() for entry in queue]
         _fail(pending, EngineError("the translation service is shutting down"))
         self._queues.clear()
-        self._in_engine = []
         if self._executor is not None:
             # Do not block the loop on a batch still in the engine; its results are discarded.
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -125,9 +140,11 @@ class BatchScheduler:
         return [entry.future for entry in entries]
 
     async def _run(self) -> None:
-        """Form and run batches for as long as the scheduler lives."""
+        """Form batches and hand each to a free engine worker, as long as the scheduler lives."""
         assert self._arrived is not None
+        assert self._free_workers is not None
         while True:
+            await self._free_workers.acquire()
             if not self._queues:
                 self._arrived.clear()
                 await self._arrived.wait()
@@ -139,8 +156,16 @@ class BatchScheduler:
                 first_batch_size=self._first_batch_size,
             )
             self._publish_depth()
-            if batch:
-                await self._execute(batch)
+            if not batch:  # every queued segment had been cancelled
+                self._free_workers.release()
+                continue
+            batch_task = asyncio.create_task(self._execute(batch), name="engine-batch")
+            self._in_engine[batch_task] = batch  # aclose fails these if it interrupts them
+            batch_task.add_done_callback(self._worker_freed)
+
+    def _worker_freed(self, batch_task: asyncio.Task[None]) -> None:
+        if self._in_engine.pop(batch_task, None) is not None and self._free_workers is not None:
+            self._free_workers.release()
 
     async def _wait_for_more(self) -> None:
         """Give a shallow queue up to max_wait_s to fill a batch."""
@@ -158,9 +183,8 @@ class BatchScheduler:
                 return
 
     async def _execute(self, batch: list[Entry]) -> None:
-        """Run one batch in the worker thread and settle each of its futures."""
+        """Run one batch in a worker thread and settle each of its futures."""
         loop = asyncio.get_running_loop()
-        self._in_engine = batch  # aclose fails these if it interrupts the batch
         started_s = time.perf_counter()
         try:
             outputs = await loop.run_in_executor(
@@ -175,7 +199,6 @@ class BatchScheduler:
             for entry, output in zip(batch, outputs, strict=True):
                 if not entry.future.done():  # the client may have gone meanwhile
                     entry.future.set_result(output)
-        self._in_engine = []
         if self._observer is not None:
             duration_s = time.perf_counter() - started_s
             self._observer.on_batch(len(batch), padded_tokens(batch), duration_s)

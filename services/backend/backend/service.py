@@ -81,6 +81,7 @@ class BackendState:
             return
         scheduler = BatchScheduler(
             engine.translate_batch,
+            workers=engine.workers,
             max_batch_tokens=settings.max_batch_tokens,
             max_batch_size=settings.max_batch_size,
             max_wait_s=settings.max_wait_s,
@@ -97,6 +98,7 @@ class BackendState:
             engine=engine.name,
             device=str(getattr(engine, "device", "unknown")),
             compute_type=str(getattr(engine, "compute_type", "unknown")),
+            workers=str(engine.workers),
         )
         logger.info("ready: model %s on engine %s", engine.model, engine.name)
 

@@ -18,6 +18,7 @@ class FakeEngine:
 
     name = "fake"
     model = "fake-model"
+    workers = 1
 
     def __init__(self, max_input_tokens: int = 512) -> None:
         self.max_input_tokens = max_input_tokens

@@ -202,6 +202,39 @@ async def test_metrics_expose_latency_segments_batches_queue_and_cache(
     assert "translation_backend_queue_depth 0.0" in text
     assert "translation_backend_cache_hits_total 2.0" in text
     assert "translation_backend_ready 1.0" in text
+    assert 'workers="' in text  # the model info names how many batches run at once
+
+
+async def test_engine_workers_reach_the_engine_and_the_metrics(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    """ENGINE_WORKERS=3 loads three CTranslate2 workers; a document still comes back whole."""
+    from backend.engines.loader import load_engine
+
+    three = settings.model_copy(update={"engine_workers": 3, "max_batch_size": 2})
+    client = await make_client(three, factory=load_engine)
+    await wait_ready(client)
+    words = [
+        "eins",
+        "zwei",
+        "drei",
+        "vier",
+        "fünf",
+        "sechs",
+        "sieben",
+        "acht",
+        "neun",
+        "zehn",
+        "elf",
+        "zwölf",
+    ]
+    text = " ".join(f"Hier steht Satz {word}." for word in words)
+    body = (await client.post("/v1/translate", json={"text": text})).json()
+    assert body["segments"] == 12
+    assert body["engine"] == "ctranslate2"
+    metrics = (await client.get("/metrics")).text
+    assert 'workers="3"' in metrics
+    assert "translation_backend_batch_size_count" in metrics
 
 
 async def test_one_log_line_per_request_without_the_text(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections import OrderedDict, deque
 from concurrent.futures import Future
 
@@ -336,6 +338,8 @@ async def test_a_shallow_queue_waits_briefly_for_more_segments(fake_engine) -> N
 def test_bad_bounds_are_refused(fake_engine) -> None:
     with pytest.raises(ValueError, match="positive"):
         BatchScheduler(fake_engine.translate_batch, max_batch_size=0)
+    with pytest.raises(ValueError, match="positive"):
+        BatchScheduler(fake_engine.translate_batch, workers=0)
 
 
 def test_a_long_request_starting_behind_others_still_gets_a_small_first_batch() -> None:
@@ -350,3 +354,81 @@ def test_the_small_first_batch_never_drops_a_waiting_head() -> None:
     queues["doc"][0].first_of_many = True
     batch = next_batch(queues, max_batch_tokens=10_000, max_batch_size=16, first_batch_size=2)
     assert names(batch) == ["r0:0", "r1:0", "r2:0", "r3:0", "doc:0"]
+
+
+# --- several engine workers --------------------------------------------------------------------
+
+
+async def test_each_worker_gets_a_batch_of_its_own_at_the_same_time() -> None:
+    both_running = threading.Barrier(2, timeout=10)
+
+    def translate(batch: list[list[str]]) -> list[str]:
+        both_running.wait()  # breaks (and fails the batch) unless a second batch runs alongside
+        return [" ".join(tokens).upper() for tokens in batch]
+
+    async with BatchScheduler(
+        translate, workers=2, max_batch_size=2, first_batch_size=0
+    ) as scheduler:
+        results = await asyncio.gather(*scheduler.submit("r", seqs("r", 4)))
+    assert results == [f"R{i} R{i} R{i}" for i in range(4)]
+
+
+async def test_never_more_batches_in_the_engine_than_workers() -> None:
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def translate(batch: list[list[str]]) -> list[str]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+        return [tokens[0] for tokens in batch]
+
+    async with BatchScheduler(translate, workers=3, max_batch_size=2) as scheduler:
+        futures = scheduler.submit("a", seqs("a", 30)) + scheduler.submit("b", seqs("b", 30))
+        results = await asyncio.gather(*futures)
+    assert results == [f"a{i}" for i in range(30)] + [f"b{i}" for i in range(30)]
+    assert most == 3
+
+
+async def test_a_short_request_overtakes_a_long_document_on_two_workers(fake_engine) -> None:
+    fake_engine.gate.clear()
+    try:
+        async with BatchScheduler(
+            fake_engine.translate_batch, workers=2, max_batch_size=8
+        ) as scheduler:
+            document = scheduler.submit("doc", seqs("d", 200))
+            await wait_until(lambda: len(fake_engine.batches) == 2)  # both workers are busy
+            short = scheduler.submit("short", [["kurz"] * 3])
+            fake_engine.gate.set()
+            assert await short[0] == "KURZ KURZ KURZ"
+            batch_of_short = next(
+                i for i, batch in enumerate(fake_engine.batches) if ["kurz"] * 3 in batch
+            )
+            assert batch_of_short in (2, 3)  # the first batch a freed worker takes
+            await asyncio.gather(*document)
+    finally:
+        fake_engine.gate.set()
+
+
+async def test_aclose_fails_the_futures_of_every_batch_in_the_engine(fake_engine) -> None:
+    fake_engine.gate.clear()
+    scheduler = BatchScheduler(fake_engine.translate_batch, workers=2, max_batch_size=2)
+    await scheduler.start()
+    try:
+        futures = scheduler.submit("r", seqs("r", 10))
+        await wait_until(lambda: len(fake_engine.batches) == 2)
+        await scheduler.aclose()
+        assert all(isinstance(future.exception(), EngineError) for future in futures)
+    finally:
+        fake_engine.gate.set()
+
+
+async def wait_until(condition, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        await asyncio.sleep(0.01)

@@ -87,3 +87,21 @@ def test_short_budget_gives_shorter_output(name: str, tiny_engines: dict[str, En
     assert len(short_text) < len(long_text)
     if isinstance(engine, CTranslate2Engine):
         assert len(short_text.split()) <= 3
+
+
+def test_concurrent_batches_on_two_workers_match_one_at_a_time(tiny_model, tmp_path) -> None:
+    """Two threads translating at once on a two-worker CTranslate2 engine get what one gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.config import Settings
+    from backend.engines.loader import load_engine
+
+    engine = load_engine(
+        Settings(model=str(tiny_model), device="cpu", model_cache_dir=tmp_path, engine_workers=2)
+    )
+    assert engine.workers == 2
+    batches = [engine.tokenize(SENTENCES), engine.tokenize(SENTENCES[::-1])]
+    alone = [engine.translate_batch(batch) for batch in batches]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(engine.translate_batch, batches * 3))
+    assert together == alone * 3

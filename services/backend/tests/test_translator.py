@@ -140,6 +140,7 @@ class SteppedEngine:
     name = "stepped"
     model = "stepped-model"
     max_input_tokens = 512
+    workers = 1
 
     def __init__(self) -> None:
         self.release = threading.Event()

@@ -23,6 +23,9 @@ class Engine(Protocol):
     model: str
     #: The longest source token sequence the model accepts, end-of-sentence token excluded.
     max_input_tokens: int
+    #: How many translate_batch calls may run at once, from different threads, without slowing
+    #: each other down; the scheduler keeps that many batches in flight.
+    workers: int
 
     def tokenize(self, texts: list[str]) -> list[list[str]]:
         """Return the source sub-word tokens of each text, without the end-of-sentence token."""

@@ -61,7 +61,8 @@ class CTranslate2Engine:
         max_input_tokens: int,
         device: str = "cpu",
         compute_type: str = "int8",
-        cpu_threads: int = 0,
+        workers: int = 1,
+        threads_per_worker: int = 0,
         decoding: DecodingOptions | None = None,
     ) -> None:
         import ctranslate2
@@ -71,6 +72,7 @@ class CTranslate2Engine:
         self.max_input_tokens = max_input_tokens
         self.device = device
         self.compute_type = compute_type
+        self.workers = workers
         self._decoding = decoding or DecodingOptions()
         self._source = sentencepiece.SentencePieceProcessor(
             model_file=str(model_dir / "source.spm")
@@ -78,15 +80,22 @@ class CTranslate2Engine:
         self._target = sentencepiece.SentencePieceProcessor(
             model_file=str(model_dir / "target.spm")
         )
-        # One translation runs at a time (the scheduler's single worker), so all threads go to it.
+        # Each worker is a model replica sharing the weights; concurrent translate_batch calls run
+        # on different workers (see backend.engines.parallelism for the split).
         self._translator = ctranslate2.Translator(
             str(model_dir),
             device=device,
             compute_type=compute_type,
-            inter_threads=1,
-            intra_threads=cpu_threads,
+            inter_threads=workers,
+            intra_threads=threads_per_worker,
         )
-        logger.info("CTranslate2 model loaded on %s (%s)", device, compute_type)
+        logger.info(
+            "CTranslate2 model loaded on %s (%s): %d workers x %d threads",
+            device,
+            compute_type,
+            workers,
+            threads_per_worker,
+        )
 
     def tokenize(self, texts: list[str]) -> list[list[str]]:
         """Return the source sentencepiece pieces of each text, without </s>."""

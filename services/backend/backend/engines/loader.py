@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from backend import model_store
 from backend.config import Settings
@@ -14,6 +13,7 @@ from backend.engines.ctranslate2 import (
     resolve_compute_type,
     resolve_device,
 )
+from backend.engines.parallelism import Parallelism, available_cpus, plan
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +44,21 @@ def load_engine(settings: Settings) -> Engine:
             )
         from backend.engines.transformers import TransformersEngine
 
+        if settings.engine_workers > 1:
+            logger.warning(
+                "ENGINE_WORKERS=%d is ignored: the transformers engine runs one batch at a time",
+                settings.engine_workers,
+            )
         return TransformersEngine(
             path,
             model=settings.model,
             max_input_tokens=limit,
             device=_torch_device(settings.device),
-            cpu_threads=cpu_threads(settings),
+            cpu_threads=settings.cpu_threads or available_cpus(),
             decoding=decoding_options(settings),
         )
     device = resolve_device(settings.device)
+    split = parallelism(settings, device)
     converted = model_store.converted(
         path, settings.model_cache_dir, settings.conversion_quantization
     )
@@ -62,14 +68,20 @@ def load_engine(settings: Settings) -> Engine:
         max_input_tokens=limit,
         device=device,
         compute_type=resolve_compute_type(settings.compute_type, device),
-        cpu_threads=cpu_threads(settings),
+        workers=split.workers,
+        threads_per_worker=split.threads_per_worker,
         decoding=decoding_options(settings),
     )
 
 
-def cpu_threads(settings: Settings) -> int:
-    """Return CPU_THREADS, or the cores this process may run on when it is 0."""
-    return settings.cpu_threads or len(os.sched_getaffinity(0))
+def parallelism(settings: Settings, device: str) -> Parallelism:
+    """Return ENGINE_WORKERS x CPU_THREADS for CTranslate2 on device, automatic where 0."""
+    return plan(
+        device=device,
+        cpus=available_cpus(),
+        workers=settings.engine_workers,
+        threads_per_worker=settings.cpu_threads,
+    )
 
 
 def _torch_device(device: str) -> str:

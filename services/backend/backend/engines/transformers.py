@@ -19,6 +19,8 @@ class TransformersEngine:
     """Translate token batches with MarianMTModel.generate."""
 
     name = "transformers"
+    #: One generate call at a time: torch spreads each one over every thread it has.
+    workers = 1
 
     def __init__(
         self,
