@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         "float16", description="Weights stored by the one-time conversion (none keeps float32)"
     )
     # One worker per core, each single-threaded: on 2 CPU cores two batches side by side run
-    # ~20 % faster than one batch on both cores, and a batch finishes every half batch time,
+    # ~30 % faster than one batch on both cores, and a batch finishes every half batch time,
     # which is what a short request waits for (README: Benchmark).
     engine_workers: int = Field(
         0, ge=0, description="Batches the engine runs at once; 0 = one per CPU core, 1 on a GPU"
@@ -56,10 +56,11 @@ class Settings(BaseSettings):
 
     # --- batching and cache ---
     max_batch_tokens: int = Field(4096, ge=1, description="Padded tokens per engine batch")
-    # 16: a document alone runs ~20 % faster than at 8 on 2 CPU cores; a short request arriving
-    # meanwhile waits for at most one such batch, because batches shared by several requests are
-    # cut to first_batch_size (README: Benchmark).
-    max_batch_size: int = Field(16, ge=1, description="Segments per engine batch")
+    # 16 per worker: a lone document matches the engine's batch-32 ceiling, where 8 falls ~5 %
+    # short of it; a short request arriving meanwhile waits for the first worker to finish such a
+    # batch, because batches shared by several requests are cut to first_batch_size (README:
+    # Benchmark).
+    max_batch_size: int = Field(16, ge=1, description="Segments per engine batch (per worker)")
     first_batch_size: int = Field(
         4,
         ge=0,
