@@ -151,6 +151,17 @@ def test_the_libretranslate_api_is_under_api_too(client: httpx.Client) -> None:
     assert len(response.json()["translatedText"]) == 2
 
 
+def test_the_api_docs_find_their_schema_and_scripts_under_api(client: httpx.Client) -> None:
+    """The docs page's relative URLs resolve under /api, to the backend, not to the frontend."""
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "url: 'openapi.json'" in page.text
+    schema = client.get("/api/openapi.json")
+    assert schema.status_code == 200
+    assert "/v1/translate" in schema.json()["paths"]
+    assert client.get("/api/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
 def test_the_streamed_api_is_not_buffered(client: httpx.Client) -> None:
     """No body-limit on the streaming route: its buffering would send everything at the end."""
     payload = {"text": GERMAN, "source": "de", "target": "en"}

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from backend import __doc__ as package_doc
+from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestLogMiddleware
 from backend.api.routes import health, libretranslate, translate
@@ -42,14 +43,17 @@ def create_app(
         description=(package_doc or "").strip(),
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves both pages without a CDN
+        redoc_url=None,
     )
     app.state.backend = state
     install_error_handlers(app)
+    install_docs(app)
     routers = (translate.router, libretranslate.router, health.router)
     for router in routers:
         app.include_router(router)
     # Metrics label requests by route; any other path (scanners, typos) is "other".
-    paths = {route.path for router in routers for route in router.routes} | {"/docs"}
+    paths = {route.path for router in routers for route in router.routes} | set(DOC_PATHS)
     app.add_middleware(
         RequestLogMiddleware, metrics=metrics, replica=settings.replica_name, routes=lambda: paths
     )

@@ -264,3 +264,23 @@ async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/v1/translate", "/v1/translate/stream", "/translate", "/languages"} <= set(paths)
+
+
+async def test_the_docs_page_loads_its_scripts_from_the_service_by_relative_urls(
+    client: httpx.AsyncClient,
+) -> None:
+    """No CDN (offline nodes), and relative URLs, so /api/docs behind Traefik finds its files."""
+    script = "docs-assets/swagger-ui-bundle.js"
+    html = (await client.get("/docs")).text
+    assert f'src="{script}"' in html
+    assert "url: 'openapi.json'" in html
+    assert "http://" not in html
+    assert "https://" not in html
+    asset = await client.get(f"/{script}")
+    assert asset.status_code == 200
+    assert asset.headers["content-type"].startswith(("application/javascript", "text/javascript"))
+    assert len(asset.content) > 100_000  # the real bundle, not an error page
+    css = await client.get("/docs-assets/swagger-ui.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert (await client.get("/redoc")).status_code == 404  # its bundle needs a CDN for a logo
