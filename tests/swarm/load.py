@@ -86,6 +86,11 @@ class BackgroundLoad:
 
     def wait_for_requests(self, count: int, *, timeout_s: float = 60.0) -> None:
         """Block until at least count requests were sent (proof the load is really running)."""
+        if count > self.max_requests:
+            raise AssertionError(
+                f"the load stops at max_requests={self.max_requests}, so it never sends {count}: "
+                "give it a higher cap"
+            )
         deadline = time.monotonic() + timeout_s
         while self.report.sent < count and time.monotonic() < deadline:
             time.sleep(0.1)
