@@ -13,7 +13,8 @@ class FakeEngine:
     """Translate by upper-casing words; one token per word; record every batch it receives.
 
     `gate` (a threading.Event, set by default) holds each batch until the test opens it;
-    `started` is set whenever a batch reaches the engine; `fail` makes every batch raise.
+    `started` is set whenever a batch reaches the engine (`wait_for_batches` waits for several);
+    `fail` makes every batch raise.
     """
 
     name = "fake"
@@ -26,13 +27,21 @@ class FakeEngine:
         self.gate = threading.Event()
         self.gate.set()
         self.started = threading.Event()
+        self._arrived = threading.Condition()
         self.fail = False
+
+    def wait_for_batches(self, count: int, timeout_s: float = 10) -> bool:
+        """Block until count batches have reached the engine; False if that took too long."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.batches) >= count, timeout_s)
 
     def tokenize(self, texts: list[str]) -> list[list[str]]:
         return [text.split() for text in texts]
 
     def translate_batch(self, batch: list[list[str]]) -> list[str]:
-        self.batches.append(batch)
+        with self._arrived:
+            self.batches.append(batch)
+            self._arrived.notify_all()
         self.started.set()
         if not self.gate.wait(timeout=30):
             raise TimeoutError("the test never opened the fake engine gate")

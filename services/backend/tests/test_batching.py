@@ -375,14 +375,20 @@ async def test_each_worker_gets_a_batch_of_its_own_at_the_same_time() -> None:
 
 async def test_never_more_batches_in_the_engine_than_workers() -> None:
     lock = threading.Lock()
-    running, most = 0, 0
+    first_three = threading.Barrier(3, timeout=10)
+    calls, running, most = 0, 0, 0
 
     def translate(batch: list[list[str]]) -> list[str]:
-        nonlocal running, most
+        nonlocal calls, running, most
         with lock:
+            calls += 1
+            call = calls
             running += 1
             most = max(most, running)
-        time.sleep(0.01)
+        if call <= 3:
+            first_three.wait()  # the first three surely overlap; a fourth at once would show
+        else:
+            time.sleep(0.002)
         with lock:
             running -= 1
         return [tokens[0] for tokens in batch]
@@ -401,7 +407,7 @@ async def test_a_short_request_overtakes_a_long_document_on_two_workers(fake_eng
             fake_engine.translate_batch, workers=2, max_batch_size=8
         ) as scheduler:
             document = scheduler.submit("doc", seqs("d", 200))
-            await wait_until(lambda: len(fake_engine.batches) == 2)  # both workers are busy
+            assert await asyncio.to_thread(fake_engine.wait_for_batches, 2)  # both workers busy
             short = scheduler.submit("short", [["kurz"] * 3])
             fake_engine.gate.set()
             assert await short[0] == "KURZ KURZ KURZ"
@@ -420,15 +426,8 @@ async def test_aclose_fails_the_futures_of_every_batch_in_the_engine(fake_engine
     await scheduler.start()
     try:
         futures = scheduler.submit("r", seqs("r", 10))
-        await wait_until(lambda: len(fake_engine.batches) == 2)
+        assert await asyncio.to_thread(fake_engine.wait_for_batches, 2)
         await scheduler.aclose()
         assert all(isinstance(future.exception(), EngineError) for future in futures)
     finally:
         fake_engine.gate.set()
-
-
-async def wait_until(condition, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never came true"
-        await asyncio.sleep(0.01)
