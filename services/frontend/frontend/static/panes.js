@@ -7,6 +7,8 @@
 window.AlignedPanes = (function () {
   const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
   const INDENT = /^[ \t\u00a0]*/;
+  // Scroll box → the scrollTop this script gave it, so that its echo is not synced back.
+  const settled = new Map();
 
   // Where the material both sides begin with ends, and where the material they end with starts,
   // both at line breaks of the source (its sentence never contains one).
@@ -116,11 +118,12 @@ window.AlignedPanes = (function () {
     const inner = element.getBoundingClientRect();
     if (inner.top >= outer.top && inner.bottom <= outer.bottom) return;
     box.scrollTop += inner.top - outer.top - (outer.height - Math.min(inner.height, outer.height)) / 2;
+    settled.set(box, box.scrollTop);
   }
 
   // Wire up one pair of panes; `copyButton` (optional) copies the marked pair's translation.
   function connect(root, copyButton) {
-    const panes = [root.querySelector(".pane-source"), root.querySelector(".pane-translation")];
+    const panes = [root.querySelector(".pane.pane-source"), root.querySelector(".pane.pane-translation")];
     let marked = null;
 
     function partners(index) {
@@ -135,7 +138,9 @@ window.AlignedPanes = (function () {
       for (const pair of partners(index)) {
         if (!pair) continue;
         pair.setAttribute("aria-current", "true");
-        if (pair !== element) reveal(pair);
+        // After this frame's scroll events (focus may scroll the pane it is in, and the panes
+        // follow each other), so that the pair ends in view.
+        if (pair !== element) requestAnimationFrame(function () { reveal(pair); });
       }
       if (copyButton) {
         copyButton.disabled = false;
@@ -207,7 +212,6 @@ window.AlignedPanes = (function () {
 
   // Stacked panes scroll on their own: keep the other one showing the same line at its top.
   function syncScrolling(panes) {
-    const settled = new Map(); // pane → the scrollTop this script gave it (its echo is ignored)
     for (const [at, pane] of panes.entries()) {
       const other = panes[1 - at];
       pane.addEventListener("scroll", function () {
