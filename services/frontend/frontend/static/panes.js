@@ -6,6 +6,7 @@
 
 window.AlignedPanes = (function () {
   const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
+  const ENDS_LINE = /[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]$/;
   const INDENT = /^[ \t\u00a0]*/;
   // Scroll box → the scrollTop this script gave it, so that its echo is not synced back.
   const settled = new Map();
@@ -68,12 +69,10 @@ window.AlignedPanes = (function () {
       for (const piece of pieces(text)) {
         sourceLine.append(piece);
         translationLine.append(piece);
-        LINE_BREAK.lastIndex = 0;
-        if (LINE_BREAK.test(piece)) {
+        if (ENDS_LINE.test(piece)) {
           sourceLine = newLine(sourcePane);
           translationLine = newLine(translationPane);
         }
-        LINE_BREAK.lastIndex = 0;
       }
     }
 
