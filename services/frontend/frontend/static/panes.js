@@ -94,9 +94,12 @@ window.AlignedPanes = (function () {
         translationLine.append(segmentElement(index, translationCore));
         material(source.slice(tailStart));
       },
-      // The whole source as it is, when the backend sends no per-segment source to pair with.
+      // Without per-segment sources (another backend): the source whole, the segments after it.
       unpaired(source) {
         sourceLine.append(source);
+      },
+      translationOnly(index, translation) {
+        translationLine.append(segmentElement(index, translation));
       },
     };
   }

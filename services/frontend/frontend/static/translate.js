@@ -119,7 +119,7 @@
       builder.add(item.index, item.source, item.text);
     } else {
       if (item.index === 0) builder.unpaired(source.value);
-      builder.add(item.index, "", item.text);
+      builder.translationOnly(item.index, item.text);
     }
     parts.push(item.text);
     const done = item.index + 1;
