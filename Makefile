@@ -34,6 +34,12 @@ install: $(BIN)/.installed ## Create .venv with everything for development and t
 system-deps: ## Install the system packages the full test suite needs (apt-get, when missing)
 	bash scripts/system-deps.sh
 
+# The browser tests inject axe-core (accessibility checks) from npm, pinned by its lock file.
+BROWSER_TOOLS := services/frontend/tests/web/node
+.PHONY: browser-deps
+browser-deps: system-deps ## Install the browser tests' npm tools (axe-core) from their lock file
+	npm ci --prefix $(BROWSER_TOOLS) --no-audit --no-fund
+
 .PHONY: random-model
 random-model: install ## Build a random-weight Marian checkpoint: make random-model PRESET=tiny|opus-mt OUT=DIR
 	$(BIN)/python -m backend.tools.random_model --preset $(PRESET) --out $(OUT)
@@ -63,7 +69,7 @@ lint: install ## Lint code, YAML, Dockerfiles and workflows
 	$(BIN)/zizmor --offline --min-severity medium .github
 
 .PHONY: test
-test: install system-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
+test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
 	$(BIN)/pytest --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
 

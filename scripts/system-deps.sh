@@ -10,6 +10,7 @@ declare -A wanted=(
   [mariadbd]=mariadb-server
   [dockerd]=docker.io
   [debootstrap]=debootstrap
+  [npm]=npm
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

@@ -38,7 +38,7 @@ def test_a_person_translates_and_finds_it_in_history_through_traefik(
         page.fill("#source-text", GERMAN)
         page.click("#translate-button")
         page.wait_for_selector("#status a", timeout=60_000)
-        translation = page.inner_text("#translation")
+        translation = page.text_content("#translation-pane")
         page.screenshot(path=str(screenshot_dir / "make_run_translate.png"), full_page=True)
         assert len(translation.strip().split("\n\n")) == len(PARAGRAPHS)
         progress = page.evaluate(

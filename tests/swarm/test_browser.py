@@ -48,7 +48,7 @@ def test_browser_translation_streams_with_paragraphs_and_appears_in_history(
     page.wait_for_selector("#status a", timeout=STREAM_TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "swarm-translate.png"), full_page=True)
 
-    output = page.text_content("#translation") or ""
+    output = page.text_content("#translation-pane") or ""
     paragraphs = [part for part in output.split("\n\n") if part.strip()]
     assert len(paragraphs) == len(PARAGRAPHS), (
         f"expected {len(PARAGRAPHS)} paragraphs in the translation, got {len(paragraphs)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
@@ -35,6 +35,9 @@ class StreamedSegment:
     index: int
     total: int
     text: str
+    #: The source this segment translates, laid out like ``text`` (prefix, and trailer if last):
+    #: joining every ``source`` gives the input text. Not compared: equality is about the output.
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class _Plan:
     prefixes: list[str]
     tokens: list[list[str]]
     trailer: str
+    #: Per segment its source sentence (the text the tokens came from).
+    sentences: list[str] = field(default_factory=list)
 
 
 class Translator:
@@ -82,7 +87,7 @@ class Translator:
         plan = await self._plan(text)
         if not plan.tokens:
             if text:
-                yield StreamedSegment(0, 1, text)
+                yield StreamedSegment(0, 1, text, source=text)
             return
         async with aclosing(self._translate_plan(plan, request_id)) as parts:
             async for part in parts:
@@ -102,15 +107,18 @@ class Translator:
         limit = self._engine.max_input_tokens
         prefixes: list[str] = []
         tokens: list[list[str]] = []
+        sentences: list[str] = []
         for seg, seq in zip(segments, token_seqs, strict=True):
             if len(seq) <= limit:
                 prefixes.append(seg.prefix)
                 tokens.append(seq)
+                sentences.append(seg.text)
                 continue
             pieces = split_segment(seg, self._count_tokens, limit)
             prefixes.extend(piece.prefix for piece in pieces)
             tokens.extend(self._tokenize_pieces(pieces))
-        return _Plan(prefixes, tokens, segmented.trailer)
+            sentences.extend(piece.text for piece in pieces)
+        return _Plan(prefixes, tokens, segmented.trailer, sentences)
 
     def _count_tokens(self, text: str) -> int:
         return len(self._engine.tokenize([text])[0])
@@ -135,9 +143,11 @@ class Translator:
                     translation = await futures[slots[tuple(seq)]]
                     self._cache.put(seq, translation)
                 text = plan.prefixes[index] + translation
+                source = plan.prefixes[index] + plan.sentences[index]
                 if index == total - 1:
                     text += plan.trailer
-                yield StreamedSegment(index, total, text)
+                    source += plan.trailer
+                yield StreamedSegment(index, total, text, source=source)
         finally:
             _release(futures)
 

@@ -284,3 +284,14 @@ async def test_the_docs_page_loads_its_scripts_from_the_service_by_relative_urls
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
     assert (await client.get("/redoc")).status_code == 404  # its bundle needs a CDN for a logo
+
+
+async def test_stream_lines_carry_the_source_of_each_segment(client: httpx.AsyncClient) -> None:
+    """Each stream line's "source" is the text it translates; joined they are the request's text."""
+    lines = stream_lines(await client.post("/v1/translate/stream", json={"text": DOCUMENT}))
+    segments = lines[:-1]
+    assert "".join(line["source"] for line in segments) == DOCUMENT
+    assert [line["source"].strip() for line in segments[:2]] == [
+        "Erster Satz hier.",
+        "Zweiter Satz dort!",
+    ]

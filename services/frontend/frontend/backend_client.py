@@ -61,8 +61,11 @@ class Segment:
     """One translated segment; joining every segment's text in order gives the translation."""
 
     index: int
-    total: int
+    #: Segments in the whole text; None while the backend does not know it yet.
+    total: int | None
     text: str
+    #: The source this segment translates (joined in order: the input); None if not sent.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,13 @@ def _parse_line(line: str) -> Segment | StreamDone:
             )
         if "error" in item:
             raise BackendFailed("The translation service failed while translating.")
-        return Segment(index=int(item["index"]), total=int(item["total"]), text=str(item["text"]))
+        total, source = item.get("total"), item.get("source")
+        return Segment(
+            index=int(item["index"]),
+            total=None if total is None else int(total),
+            text=str(item["text"]),
+            source=source if isinstance(source, str) else None,
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise BackendFailed("The translation service sent a malformed stream.") from None
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from frontend.aligning import Lengths, segment_lengths
 from frontend.backend_client import BackendClient, BackendFailed, Segment, StreamDone
 from frontend.resuming import ResumingStream
 from frontend.saving import SaveOutcome, Saver
@@ -27,6 +28,8 @@ class Finished:
     segments: int
     duration_ms: float
     saved: SaveOutcome
+    #: Per segment (source, translation) lengths; None when the backend sent no sources.
+    segment_lengths: Lengths | None = None
 
 
 def count_words(text: str) -> int:
@@ -72,7 +75,9 @@ class Translating:
             pass
         return await run.finish()
 
-    async def _save(self, text: str, translation: str, done: StreamDone) -> SaveOutcome:
+    async def _save(
+        self, text: str, translation: str, done: StreamDone, lengths: Lengths | None
+    ) -> SaveOutcome:
         model, engine = done.model, done.engine
         if not (model and engine):
             model, engine = await self._backend.model_info()
@@ -87,6 +92,7 @@ class Translating:
             characters=len(text),
             words=count_words(text),
             duration_ms=round(done.duration_ms),
+            segment_lengths=lengths,
         )
         return await self._saver.save(new)
 
@@ -99,6 +105,7 @@ class TranslationRun:
         self._text = text
         self._stream = stream
         self._parts: list[str] = []
+        self._sources: list[str | None] = []
         self._started_s = time.monotonic()
 
     async def __aiter__(self) -> AsyncIterator[Segment]:
@@ -107,6 +114,7 @@ class TranslationRun:
             if segment.index != len(self._parts):
                 raise BackendFailed("The translation service sent segments out of order.")
             self._parts.append(segment.text)
+            self._sources.append(segment.source)
             yield segment
 
     async def finish(self) -> Finished:
@@ -115,8 +123,9 @@ class TranslationRun:
         if done is None:
             raise BackendFailed("The translation service ended the stream early.")
         translation = "".join(self._parts)
+        lengths = self._lengths()
         try:
-            saved = await self._owner._save(self._text, translation, done)
+            saved = await self._owner._save(self._text, translation, done, lengths)
         except StorageError as error:
             # The user still gets the translation (to copy or download); only storing failed.
             log.error("translation could be neither saved nor kept: %s", type(error).__name__)
@@ -126,7 +135,18 @@ class TranslationRun:
             segments=done.segments,
             duration_ms=done.duration_ms or (time.monotonic() - self._started_s) * 1000,
             saved=saved,
+            segment_lengths=lengths,
         )
+
+    def _lengths(self) -> Lengths | None:
+        """Return the segment boundaries, if every segment came with a source that adds up."""
+        if any(source is None for source in self._sources):
+            return None
+        sources = [source or "" for source in self._sources]
+        if "".join(sources) != self._text:
+            log.warning("the backend's segment sources do not add up to the text; not aligned")
+            return None
+        return segment_lengths(list(zip(sources, self._parts, strict=True)))
 
     async def aclose(self) -> None:
         """Abandon the translation: close the backend stream so it cancels the rest."""

@@ -6,6 +6,7 @@ import logging
 
 from quart import Blueprint, abort, render_template, request
 
+from frontend.aligning import lay_out, split_pairs
 from frontend.state import app_state
 from frontend.storage.errors import StorageError
 
@@ -34,7 +35,7 @@ async def index() -> tuple[str, int]:
 
 @blueprint.get("/history/<int:translation_id>")
 async def detail(translation_id: int) -> tuple[str, int]:
-    """Show one translation with its metadata."""
+    """Show one translation with its metadata, beside its source segment by segment."""
     state = app_state()
     try:
         item = await state.resources.repository.get(translation_id)
@@ -43,4 +44,5 @@ async def detail(translation_id: int) -> tuple[str, int]:
         return await render_template("detail.html", item=None, error=DATABASE_DOWN), 503
     if item is None:
         abort(404)
-    return await render_template("detail.html", item=item, error=None), 200
+    pairs = split_pairs(item.source_text, item.translated_text, item.segment_lengths)
+    return await render_template("detail.html", item=item, lines=lay_out(pairs), error=None), 200

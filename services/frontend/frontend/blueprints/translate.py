@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from quart import Blueprint, Response, g, render_template, request
 
+from frontend.aligning import lay_out, split_pairs
 from frontend.backend_client import BackendError
 from frontend.saving import NOT_SAVED_YET, SAVED
 from frontend.state import AppState, app_state
@@ -68,7 +69,10 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
     try:
         async for segment in run:
             state.metrics.segments.inc()
-            yield _line({"index": segment.index, "total": segment.total, "text": segment.text})
+            line = {"index": segment.index, "total": segment.total, "text": segment.text}
+            if segment.source is not None:
+                line["source"] = segment.source
+            yield _line(line)
         finished = await run.finish()
     except BackendError as error:
         state.metrics.translations.labels("backend_error").inc()
@@ -131,11 +135,13 @@ def _count_finished(state: AppState, text: str, finished: Finished) -> None:
 
 async def _render(*, text: str, error: str | None = None, finished: Finished | None = None) -> str:
     settings = app_state().settings
+    pairs = split_pairs(text, finished.translation, finished.segment_lengths) if finished else []
     return await render_template(
         "translate.html",
         text=text,
         error=error,
         finished=finished,
+        lines=lay_out(pairs),
         max_text_chars=settings.max_text_chars,
         characters=len(text),
         words=count_words(text),

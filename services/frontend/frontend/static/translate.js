@@ -1,4 +1,5 @@
-// The translate page: live counts, streamed translation with progress, cancel, copy, download.
+// The translate page: live counts, streamed translation with progress, cancel, copy, download,
+// Ctrl/Cmd+Enter and Escape. The panes themselves are panes.js's (loaded before this file).
 // Loaded as a file (the Content-Security-Policy allows no inline script).
 "use strict";
 
@@ -12,7 +13,9 @@
   const message = document.getElementById("message");
   const result = document.getElementById("result");
   const progress = document.getElementById("progress");
-  const output = document.getElementById("translation");
+  const sourcePane = document.getElementById("source-pane");
+  const output = document.getElementById("translation-pane");
+  const announcer = document.getElementById("announcer");
   const status = document.getElementById("status");
   const copyButton = document.getElementById("copy-button");
   const downloadButton = document.getElementById("download-button");
@@ -20,6 +23,9 @@
   const numberFormat = new Intl.NumberFormat("en");
   let controller = null;
   let countScheduled = false;
+  let builder = null;
+  let parts = [];
+  let announced = 0;
 
   function countCharacters(text) {
     // Code points, like the server's len(): an emoji is one character, not two.
@@ -44,11 +50,25 @@
     message.hidden = !text;
   }
 
+  function translationText() {
+    return parts.length ? parts.join("") : output.textContent;
+  }
+
   function setBusy(busy) {
     translateButton.disabled = busy;
     cancelButton.hidden = !busy;
-    copyButton.hidden = busy || !output.textContent;
-    downloadButton.hidden = busy || !output.textContent;
+    copyButton.hidden = busy || !translationText();
+    downloadButton.hidden = busy || !translationText();
+  }
+
+  // Say how far it got to screen readers at each quarter, not at every segment.
+  function announceProgress(done, total) {
+    if (!total) return;
+    const quarter = Math.floor((4 * done) / total);
+    if (quarter > announced && quarter < 4) {
+      announced = quarter;
+      announcer.textContent = (25 * quarter) + "% translated";
+    }
   }
 
   function showSaved(item) {
@@ -88,16 +108,32 @@
     const item = JSON.parse(line);
     if (item.error) throw new Error(item.error);
     if (item.done) {
+      progress.max = Math.max(parts.length, 1);
       progress.value = progress.max;
       showSaved(item);
+      announcer.textContent = "Translation complete: " + numberFormat.format(parts.length) + " segments.";
       return true;
     }
-    // Appending text nodes keeps a long document linear instead of re-rendering the whole text.
-    output.append(document.createTextNode(item.text));
-    progress.max = Math.max(item.total, 1);
-    progress.value = item.index + 1;
+    // Each segment goes into both panes as it comes (appended: a long text is never re-rendered).
+    if (typeof item.source === "string") {
+      builder.add(item.index, item.source, item.text);
+    } else {
+      if (item.index === 0) builder.unpaired(source.value);
+      builder.translationOnly(item.index, item.text);
+    }
+    parts.push(item.text);
+    const done = item.index + 1;
+    // `total` may come late (null or missing on the first lines): the bar waits without a value.
+    const total = Number.isInteger(item.total) && item.total > 0 ? item.total : null;
+    if (total) {
+      progress.max = total;
+      progress.value = done;
+    } else {
+      progress.removeAttribute("value"); // indeterminate until the total is known
+    }
     progress.dataset.steps = String(Number(progress.dataset.steps || "0") + 1);
-    status.textContent = numberFormat.format(item.index + 1) + " of " + numberFormat.format(item.total) + " segments";
+    status.textContent = numberFormat.format(done) + (total ? " of " + numberFormat.format(total) : "") + " segments";
+    announceProgress(done, total);
     return false;
   }
 
@@ -132,7 +168,11 @@
     event.preventDefault();
     if (!source.value.trim()) { showMessage("Enter some German text to translate."); return; }
     showMessage("");
-    output.textContent = "";
+    builder = window.AlignedPanes.layOut(sourcePane, output);
+    if (window.AlignedPanes.connected) window.AlignedPanes.connected.reset();
+    parts = [];
+    announced = 0;
+    announcer.textContent = "Translating…";
     status.textContent = "starting…";
     status.classList.remove("pending");
     progress.value = 0;
@@ -153,6 +193,7 @@
       await readStream(response);
     } catch (error) {
       status.textContent = "";
+      announcer.textContent = "";
       showMessage(error.name === "AbortError" ? "Cancelled. Nothing was saved." : error.message);
     } finally {
       controller = null;
@@ -163,7 +204,7 @@
 
   async function copy() {
     try {
-      await navigator.clipboard.writeText(output.textContent);
+      await navigator.clipboard.writeText(translationText());
       copyButton.textContent = "Copied";
     } catch (_) {
       window.getSelection().selectAllChildren(output);
@@ -173,7 +214,7 @@
   }
 
   function download() {
-    const blob = new Blob([output.textContent], { type: "text/plain;charset=utf-8" });
+    const blob = new Blob([translationText()], { type: "text/plain;charset=utf-8" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = "translation.txt";
@@ -188,9 +229,18 @@
   });
   form.addEventListener("submit", translate);
   cancelButton.addEventListener("click", function () { if (controller) controller.abort(); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (!controller && !translateButton.disabled) form.requestSubmit(translateButton);
+    } else if (event.key === "Escape" && controller) {
+      event.preventDefault();
+      controller.abort();
+    }
+  });
   copyButton.addEventListener("click", copy);
   downloadButton.addEventListener("click", download);
-  copyButton.hidden = !output.textContent;
-  downloadButton.hidden = !output.textContent;
+  copyButton.hidden = !translationText();
+  downloadButton.hidden = !translationText();
   updateCounts();
 })();

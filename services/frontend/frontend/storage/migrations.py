@@ -16,7 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frontend.storage import schema
@@ -61,7 +73,19 @@ def _create_translations_v1(conn: Connection) -> None:
     table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create translations", _create_translations_v1),)
+def _add_segment_lengths_v2(conn: Connection) -> None:
+    """Add the nullable segment_lengths column: where each sentence and its translation end."""
+    # Checked first: MySQL commits DDL at once, so the column may exist without its version row.
+    if "segment_lengths" in {c["name"] for c in inspect(conn).get_columns("translations")}:
+        return
+    column_type = schema.LONG_TEXT.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE translations ADD COLUMN segment_lengths {column_type} NULL"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create translations", _create_translations_v1),
+    Migration(2, "store segment boundaries", _add_segment_lengths_v2),
+)
 
 
 async def migrate(engine: AsyncEngine, *, lock_timeout_s: float = 60.0) -> int:

@@ -22,6 +22,8 @@ class NewTranslation:
     words: int
     duration_ms: int
     created_at: datetime | None = None
+    #: Per segment (source characters, translated characters), in order; None when unknown.
+    segment_lengths: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Translation:
     words: int
     duration_ms: int
     created_at: datetime
+    #: Per segment (source characters, translated characters); None for rows saved without them.
+    segment_lengths: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ class TranslationRepository:
         """Insert `new` and return its id (created_at defaults to now, UTC)."""
         values = asdict(new)
         values["created_at"] = _to_naive_utc(new.created_at or datetime.now(UTC))
+        values["segment_lengths"] = _lengths_to_json(new.segment_lengths)
         with storage_errors():
             async with self._engine.begin() as conn:
                 result = await conn.execute(translations.insert().values(**values))
@@ -90,4 +92,20 @@ def _translation(row: Any) -> Translation:
     if isinstance(created_at, str):  # SQLite without type detection hands back text
         created_at = datetime.fromisoformat(created_at)
     values["created_at"] = created_at.replace(tzinfo=UTC)
+    values["segment_lengths"] = _lengths_from_json(values.get("segment_lengths"))
     return Translation(**values)
+
+
+def _lengths_to_json(lengths: tuple[tuple[int, int], ...] | None) -> str | None:
+    # Compact JSON: a long document has thousands of segments.
+    return None if lengths is None else json.dumps(lengths, separators=(",", ":"))
+
+
+def _lengths_from_json(stored: str | None) -> tuple[tuple[int, int], ...] | None:
+    """Read stored boundaries; anything unreadable counts as unknown (the page shows no pairs)."""
+    if not stored:
+        return None
+    try:
+        return tuple((int(source), int(translated)) for source, translated in json.loads(stored))
+    except (ValueError, TypeError):
+        return None

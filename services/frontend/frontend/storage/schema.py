@@ -36,6 +36,8 @@ translations = Table(
     Column("words", Integer, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False, index=True),
+    # JSON [[source_chars, translated_chars], ...] per segment (migration 2; NULL before it).
+    Column("segment_lengths", LONG_TEXT, nullable=True),
     **MYSQL_TABLE_OPTIONS,
 )
 

@@ -112,3 +112,14 @@ def frontend_url(
         env=env,
     ) as url:
         yield url
+
+
+AXE_SCRIPT = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """Return axe-core's script (npm, pinned in node/package-lock.json) for injecting into pages."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `make browser-deps` (npm ci of axe-core)")
+    return AXE_SCRIPT.read_text(encoding="utf-8")

@@ -204,3 +204,14 @@ async def test_unsupported_pair_is_backend_failed() -> None:
 
     with pytest.raises(BackendFailed, match="HTTP 400"):
         await collect(client_for(handler))
+
+
+async def test_reads_each_segments_source_and_a_total_not_known_yet() -> None:
+    """`source` is kept when sent; a `total` that is null or missing on a line is None."""
+    body = ndjson(
+        {"index": 0, "total": None, "text": "Hello. ", "source": "Hallo. "},
+        {"index": 1, "text": "World."},
+        {"done": True, "segments": 2, "duration_ms": 1.0},
+    )
+    segments, _ = await collect(client_for(lambda _: httpx.Response(200, content=body)))
+    assert segments == [Segment(0, None, "Hello. ", "Hallo. "), Segment(1, None, "World.", None)]

@@ -65,7 +65,7 @@ def test_translate_streams_with_progress_and_keeps_paragraphs(
     page.wait_for_selector("#status a", timeout=60_000)
     values = page.evaluate("window.progressValues")
     maximum = float(page.get_attribute("#progress", "max"))
-    output = page.text_content("#translation")
+    output = page.text_content("#translation-pane")
     page.screenshot(path=screenshot_dir / "translate-streamed.png", full_page=True)
     steps = [v for v in values if v > 0]
     assert steps == sorted(steps), values
@@ -97,7 +97,7 @@ def test_find_a_translation_in_history_by_search(
     assert saved_link in items.first.text_content()
     page.screenshot(path=screenshot_dir / "history-search.png", full_page=True)
     items.first.locator("a").click()
-    assert "Zitronenbaum" in page.text_content("pre[lang=de]")
+    assert "Zitronenbaum" in page.text_content("#source-pane")
     assert page.is_visible("dl.metadata")
 
 
@@ -169,7 +169,7 @@ def test_without_javascript_the_form_returns_the_translation(
         page.wait_for_selector("#status a")
         page.screenshot(path=screenshot_dir / "translate-without-javascript.png", full_page=True)
         assert page.input_value("#source-text") == text
-        assert page.text_content("#translation").count("\n\n") == 1
+        assert page.text_content("#translation-pane").count("\n\n") == 1
         assert page.get_attribute("#progress", "value") == "1"
     finally:
         context.close()

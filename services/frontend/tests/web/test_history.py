@@ -112,3 +112,33 @@ async def test_history_with_the_database_down_says_so(make_settings) -> None:
     assert history.status_code == 503
     assert "database cannot be reached" in html
     assert ready.status_code == 503
+
+
+async def test_detail_pairs_each_stored_segment_in_both_panes(
+    offline_app, offline_client, resources_of, make_translation
+) -> None:
+    saved = await resources_of(offline_app).repository.save(
+        make_translation(
+            source_text="Der Hund bellt.\n\nDie Katze schläft.",
+            translated_text="The dog barks.\n\nThe cat sleeps.",
+            segments=2,
+            segment_lengths=((15, 14), (20, 17)),
+        )
+    )
+    html = await (await offline_client.get(f"/history/{saved}")).get_data(as_text=True)
+    source_pane, translation_pane = html.split('id="source-pane"')[1].split('id="translation-pane"')
+    assert (
+        '<span class="seg" data-segment="1" tabindex="-1">Die Katze schläft.</span>' in source_pane
+    )
+    assert '<span class="seg" data-segment="1" tabindex="-1">The cat sleeps.</span>' in (
+        translation_pane
+    )
+    assert source_pane.count('class="line"') == translation_pane.count('class="line"') == 3
+
+
+async def test_detail_of_a_translation_saved_without_boundaries_shows_one_pair(
+    offline_client, seeded
+) -> None:
+    html = await (await offline_client.get(f"/history/{seeded[0]}")).get_data(as_text=True)
+    assert html.count('data-segment="0"') == 2
+    assert 'data-segment="1"' not in html

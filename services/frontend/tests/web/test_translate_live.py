@@ -9,6 +9,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from frontend.aligning import split_pairs
 from frontend.app import create_app
 from frontend.logging_setup import JsonFormatter
 
@@ -193,4 +194,31 @@ async def test_full_pending_queue_still_shows_the_translation(
     html = await form.get_data(as_text=True)
     assert form.status_code == 503
     assert "could not be saved" in html
-    assert '<pre id="translation" class="translation" lang="en"></pre>' not in html
+    translation_pane = html.split('id="translation-pane"')[1]
+    assert 'data-segment="0"' in translation_pane  # the translation is shown all the same
+
+
+async def test_stream_pairs_each_segment_with_its_source_and_saves_the_boundaries(
+    live_client, csrf_token, live_app, resources_of
+) -> None:
+    """Each line's "source" is what it translates; the saved boundaries cut both texts back."""
+    items = lines_of(await (await stream(live_client, csrf_token)).get_data(as_text=True))
+    segments, done = items[:-1], items[-1]
+    assert "".join(s["source"] for s in segments) == TEXT
+    stored = await resources_of(live_app).repository.get(done["id"])
+    pairs = split_pairs(stored.source_text, stored.translated_text, stored.segment_lengths)
+    assert pairs == [(s["source"], s["text"]) for s in segments]
+
+
+async def test_form_post_renders_both_panes_segment_by_segment(live_client, csrf_token) -> None:
+    """Without JavaScript the result is the same two panes, one element per segment in each."""
+    token = await csrf_token(live_client)
+    html = await (await live_client.post("/", form={"text": TEXT, "csrf_token": token})).get_data(
+        as_text=True
+    )
+    source_pane, translation_pane = html.split('id="source-pane"')[1].split('id="translation-pane"')
+    stream_items = lines_of(await (await stream(live_client, csrf_token)).get_data(as_text=True))
+    count = len(stream_items) - 1
+    assert source_pane.count("data-segment=") == translation_pane.count("data-segment=") == count
+    assert source_pane.count('class="line"') == translation_pane.count('class="line"')
+    assert source_pane.count('class="line"') == TEXT.count("\n") + 1

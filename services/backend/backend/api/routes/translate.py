@@ -82,8 +82,9 @@ async def translate(
     responses={
         200: {
             "content": {"application/x-ndjson": {}},
-            "description": 'Lines {"index","total","text"}, then {"done": true, "segments", '
-            '"duration_ms"}; on a failure mid-stream a last line {"done": false, "error"}',
+            "description": 'Lines {"index","total","text","source"}, then {"done": true, '
+            '"segments", "duration_ms"}; on a failure mid-stream a last line '
+            '{"done": false, "error"}',
         },
         **ERRORS,
     },
@@ -115,7 +116,15 @@ async def _ndjson(
             async for part in parts:
                 sent += 1
                 segments.inc()
-                yield _line({"index": part.index, "total": part.total, "text": part.text})
+                # "source" (additive): what this segment translates, for clients that align them.
+                yield _line(
+                    {
+                        "index": part.index,
+                        "total": part.total,
+                        "text": part.text,
+                        "source": part.source,
+                    }
+                )
     except EngineError as error:
         logger.error("stream failed after %d segments: %s", sent, error)
         yield _line({"done": False, "error": "the translation engine failed; retry later"})
