@@ -16,7 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frontend.storage import schema
@@ -61,7 +73,20 @@ def _create_translations_v1(conn: Connection) -> None:
     table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create translations", _create_translations_v1),)
+def _add_article_source_v4(conn: Connection) -> None:
+    """Add where an article by URL came from: its address and title (NULL for pasted text)."""
+    present = {column["name"] for column in inspect(conn).get_columns("translations")}
+    # Checked one by one: MySQL commits each ALTER at once, so a step may have half run.
+    for name, sql_type in (("source_url", "VARCHAR(2048)"), ("title", "VARCHAR(500)")):
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE translations ADD COLUMN {name} {sql_type} NULL"))
+
+
+# Numbered 4: versions 2 and 3 are taken by work merged separately (docs/articles.md).
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create translations", _create_translations_v1),
+    Migration(4, "add article source url and title", _add_article_source_v4),
+)
 
 
 async def migrate(engine: AsyncEngine, *, lock_timeout_s: float = 60.0) -> int:

@@ -22,6 +22,9 @@ class NewTranslation:
     words: int
     duration_ms: int
     created_at: datetime | None = None
+    #: The web page an article was read from, and its title (None for pasted text).
+    source_url: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class Translation:
     words: int
     duration_ms: int
     created_at: datetime
+    source_url: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

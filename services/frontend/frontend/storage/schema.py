@@ -36,6 +36,9 @@ translations = Table(
     Column("words", Integer, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False, index=True),
+    # Migration 4: where an article by URL came from (NULL for pasted text).
+    Column("source_url", String(2048), nullable=True),
+    Column("title", String(500), nullable=True),
     **MYSQL_TABLE_OPTIONS,
 )
 
