@@ -35,7 +35,7 @@ system-deps: ## Install the system packages the full test suite needs (apt-get, 
 	bash scripts/system-deps.sh
 
 .PHONY: random-model
-random-model: install ## Build a random-weight Marian checkpoint: make random-model PRESET=tiny|opus-mt OUT=DIR
+random-model: install ## Build a random-weight checkpoint: make random-model PRESET=tiny|opus-mt|summary OUT=DIR
 	$(BIN)/python -m backend.tools.random_model --preset $(PRESET) --out $(OUT)
 
 $(TINY_MODEL)/config.json: | $(BIN)/.installed
