@@ -37,7 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start()
-        summaries.start()
+        summaries.start(after=state.loaded())
         try:
             yield
         finally:

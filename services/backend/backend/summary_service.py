@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from backend.batching import BatchScheduler
@@ -56,10 +56,17 @@ class SummaryState:
             raise NotReady(self.load_error or "the summary model is still loading; retry shortly")
         return self.summariser
 
-    def start(self) -> None:
-        """Start loading the summary model in the background, if one is configured."""
+    def start(self, after: Awaitable[None] | None = None) -> None:
+        """Start loading the summary model in the background (once `after` is done), if set.
+
+        main.py loads it after the translation model: converting two checkpoints at once in
+        one process breaks transformers' loading (both threads share torch's default device),
+        and one model at a time also keeps the start-up memory peak lower.
+        """
         if self.enabled:
-            self._loader = asyncio.create_task(self._load(), name="load-summary-model")
+            self._loader = asyncio.create_task(self._load(after), name="load-summary-model")
+        elif after is not None and asyncio.iscoroutine(after):
+            after.close()
 
     async def aclose(self) -> None:
         """Stop loading, stop the scheduler and drop the engine."""
@@ -70,8 +77,10 @@ class SummaryState:
             await self._scheduler.aclose()
         self.summariser = self.engine = self._scheduler = None
 
-    async def _load(self) -> None:
+    async def _load(self, after: Awaitable[None] | None) -> None:
         settings = self.settings
+        if after is not None:
+            await after
         try:
             engine = await asyncio.to_thread(self.engine_factory, settings)
             await asyncio.to_thread(engine.translate_batch, engine.tokenize([WARM_UP_TEXT]))
