@@ -97,6 +97,8 @@ class Settings:
     #: health check (every 3 s, 2 s timeout) takes the task out of rotation first (README).
     shutdown_drain_s: float = 10.0
     # --- articles by URL (docs/articles.md) ---
+    #: The fetcher service that reads articles (stack: http://fetcher:8003); empty: this process.
+    fetcher_url: str = ""
     #: Hosts the article fetcher may reach although they are private ("host" or "host:port").
     fetch_allow_hosts: tuple[AllowedHost, ...] = ()
     #: Seconds to connect to a site, to wait for each read, and for the whole page.
@@ -135,6 +137,7 @@ class Settings:
             session_cookie_secure=text.bool("SESSION_COOKIE_SECURE", False),
             log_level=text.str("LOG_LEVEL", "INFO").upper(),
             shutdown_drain_s=text.float("SHUTDOWN_DRAIN_S", 10.0),
+            fetcher_url=text.str("FETCHER_URL", "").rstrip("/"),
             fetch_allow_hosts=text.allow_hosts("FETCH_ALLOW_HOSTS"),
             fetch_connect_timeout_s=text.float("FETCH_CONNECT_TIMEOUT_S", 5.0),
             fetch_read_timeout_s=text.float("FETCH_READ_TIMEOUT_S", 10.0),

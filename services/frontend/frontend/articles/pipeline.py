@@ -12,6 +12,7 @@ from frontend.articles.errors import ArticleError
 from frontend.articles.fetching import Fetcher, FetchPolicy, open_http_client
 from frontend.articles.ratelimit import RateLimiter
 from frontend.articles.reading import ArticleReader, FetchedArticle
+from frontend.articles.remote import RemoteReader
 from frontend.articles.robots import RobotsRules
 from frontend.articles.summaries import Summary, SummaryClient, SummaryUnavailable
 from frontend.backend_client import Segment
@@ -32,7 +33,7 @@ class Articles:
 
     def __init__(
         self,
-        reader: ArticleReader,
+        reader: ArticleReader | RemoteReader,
         translating: Translating,
         summaries: SummaryClient,
         limiter: RateLimiter,
@@ -51,7 +52,7 @@ class Articles:
     def open(
         cls, settings: Settings, translating: Translating, backend_http: httpx.AsyncClient
     ) -> Articles:
-        """Build the fetcher (its own HTTP client), robots rules and limiter from settings."""
+        """Build the reader (in this process, or the fetcher service's client) and the limiter."""
         policy = FetchPolicy(
             allow_hosts=settings.fetch_allow_hosts,
             connect_timeout_s=settings.fetch_connect_timeout_s,
@@ -59,10 +60,22 @@ class Articles:
             total_timeout_s=settings.fetch_total_timeout_s,
             max_bytes=settings.max_article_bytes,
         )
-        http = open_http_client(policy)
-        fetcher = Fetcher(http, policy)
+        reader: ArticleReader | RemoteReader
+        if settings.fetcher_url:
+            # robots.txt and the page: each within the fetcher's total limit.
+            wait_s = 2 * policy.total_timeout_s + policy.connect_timeout_s
+            http = httpx.AsyncClient(
+                base_url=settings.fetcher_url,
+                timeout=httpx.Timeout(wait_s, connect=policy.connect_timeout_s),
+                trust_env=False,
+            )
+            reader = RemoteReader(http)
+        else:
+            http = open_http_client(policy)
+            fetcher = Fetcher(http, policy)
+            reader = ArticleReader(fetcher, RobotsRules(fetcher))
         return cls(
-            ArticleReader(fetcher, RobotsRules(fetcher)),
+            reader,
             translating,
             SummaryClient(backend_http),
             RateLimiter(settings.articles_per_minute),
