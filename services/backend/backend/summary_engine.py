@@ -135,6 +135,24 @@ def _converted(path: Path, settings: Settings) -> Path:
     target = settings.model_cache_dir / model_store.cache_key(path, quantization)
     if (target / MARKER).is_file():
         return target
+    convert_summary_model(path, target, quantization)
+    return target
+
+
+def prepare_summary_model(model: str, out: Path, quantization: str) -> Path:
+    """Resolve `model` (download if needed) and convert it into `out` (image builds)."""
+    if out.exists():
+        raise FileExistsError(f"{out} exists; remove it first")
+    path = _resolve(model)
+    if not (path / SPM_FILE).is_file():
+        raise model_store.not_found(model, f"no {SPM_FILE} (summaries need T5, mT5 or Pegasus)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    convert_summary_model(path, out, quantization)
+    return out
+
+
+def convert_summary_model(path: Path, target: Path, quantization: str) -> None:
+    """Convert checkpoint `path` into CTranslate2 directory `target` (atomically)."""
     from ctranslate2.converters import TransformersConverter
 
     logger.info("converting summary model %s to CTranslate2 (%s)", path, quantization)
@@ -155,7 +173,6 @@ def _converted(path: Path, settings: Settings) -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _marker(path: Path) -> dict[str, object]:

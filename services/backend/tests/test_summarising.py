@@ -203,3 +203,25 @@ async def test_the_random_t5_summarises_a_long_text_in_chunks(summary_engine):
     assert result.chunks > 1
     assert result.summary
     assert 1 <= len(result.key_points) <= 5
+
+
+def test_an_image_build_prepares_a_summary_model_that_loads_offline(summary_model, tmp_path):
+    """What the Dockerfile runs with SUMMARY_MODEL set: prepare_model --summary, then load it."""
+    from backend.summary_engine import load_summary_engine
+    from backend.tools.prepare_model import main
+
+    out = tmp_path / "summary-model"
+    assert main(["--summary", "--model", str(summary_model), "--out", str(out)]) == 0
+    engine = load_summary_engine(Settings(summary_model=str(out), device="cpu"))
+    (summary,) = engine.translate_batch(engine.tokenize(["The council met on Monday."]))
+    assert summary
+    assert main(["--summary", "--model", str(summary_model), "--out", str(out)]) == 1  # exists
+
+
+def test_a_checkpoint_without_sentencepiece_is_refused_with_the_reason(tiny_model, tmp_path):
+    """A checkpoint without spiece.model (here: Marian; BART alike) cannot be a summary model."""
+    from backend.model_store import ModelNotFound
+    from backend.summary_engine import load_summary_engine
+
+    with pytest.raises(ModelNotFound, match=r"spiece\.model"):
+        load_summary_engine(Settings(summary_model=str(tiny_model), model_cache_dir=tmp_path))
