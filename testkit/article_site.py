@@ -63,7 +63,17 @@ LATIN1 = [
 ARTICLE_PARAGRAPHS = {
     "/news.html": NEWS,
     "/blog.html": BLOG,
-    "/sections.html": [*SECTIONS, *SECTION_HEADINGS, *SECTION_ITEMS, QUOTE],
+    # In page order: headings, list items and the quotation between the paragraphs.
+    "/sections.html": [
+        SECTIONS[0],
+        SECTION_HEADINGS[0],
+        SECTIONS[1],
+        SECTION_HEADINGS[1],
+        SECTIONS[2],
+        *SECTION_ITEMS,
+        QUOTE,
+        SECTIONS[3],
+    ],
     "/amp.html": AMP,
     "/latin1.html": LATIN1,
 }

@@ -87,10 +87,14 @@ async def _posted_url() -> str | None:
 async def _start(state: AppState, url: str) -> ArticleRun:
     client = client_key(request.remote_addr, request.headers.get("X-Forwarded-For"))
     try:
-        return await state.resources.articles.start(url, client=client, request_id=g.request_id)
+        run = await state.resources.articles.start(url, client=client, request_id=g.request_id)
     except ArticleError as error:
         log.info("article refused: %s", error.reason)
+        # The reason is one of a fixed set of labels: low cardinality, never the URL.
+        state.metrics.articles.labels(error.reason).inc()
         raise
+    state.metrics.articles.labels("read").inc()
+    return run
 
 
 async def _translate_all(run: ArticleRun) -> Finished:

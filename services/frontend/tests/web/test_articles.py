@@ -56,8 +56,7 @@ async def test_the_api_returns_the_article_without_boilerplate_and_translated(ap
     for line in [*BOILERPLATE, *NAV]:
         assert line not in source
     positions = [source.index(paragraph) for paragraph in ARTICLE_PARAGRAPHS[path]]
-    if path != "/sections.html":  # there the list maps headings, items and quote separately
-        assert positions == sorted(positions), "paragraphs keep their order"
+    assert positions == sorted(positions), "paragraphs keep their order"
     assert body["url"] == site.base_url + path
     assert body["title"]
     assert len(_blocks(body["translation"])) == len(_blocks(source))
@@ -144,6 +143,8 @@ async def test_loopback_outside_the_allowlist_is_refused(app):
     response = await _post(app, "/api/v1/articles", "http://2130706433:8001/readyz")
     assert response.status_code == 400
     assert "loopback" in (await response.get_json())["error"]
+    metrics = app.extensions["frontend"].metrics.render().decode()
+    assert 'translation_frontend_articles_total{outcome="forbidden_address"} 1.0' in metrics
 
 
 async def test_the_api_needs_no_csrf_token_for_json_but_forms_do(app, site):
