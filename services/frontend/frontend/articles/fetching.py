@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -69,10 +70,16 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
     return list(dict.fromkeys(a for a in addresses if a is not None))
 
 
-def open_http_client(policy: FetchPolicy) -> httpx.AsyncClient:
-    """Return the HTTP client the fetcher sends through: no cookies, no proxies, no pooling."""
+def open_http_client(
+    policy: FetchPolicy, *, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
+    """Return the HTTP client the fetcher sends through: no cookies, no proxies, no pooling.
+
+    `verify`: the certificate authorities TLS trusts (default: certifi's; tests pass their own).
+    """
     timeout = httpx.Timeout(policy.read_timeout_s, connect=policy.connect_timeout_s)
     return httpx.AsyncClient(
+        verify=verify,
         timeout=timeout,
         follow_redirects=False,  # every redirect is checked by the fetcher itself
         trust_env=False,  # no HTTP(S)_PROXY and no .netrc credentials from the environment
@@ -189,7 +196,13 @@ class Fetcher:
                 return await self._http.send(request, stream=True)
             except httpx.ConnectTimeout:
                 failure = f"did not accept a connection within {connect_s:g} seconds"
-            except httpx.ConnectError:
+            except httpx.ConnectError as error:
+                if "CERTIFICATE" in str(error).upper():
+                    raise ArticleError(
+                        f"The site's TLS certificate is not valid for {target.host}.",
+                        reason="tls",
+                        status_code=502,
+                    ) from None
                 failure = "refused the connection"
             except httpx.ReadTimeout:
                 raise _read_timeout(self._policy.read_timeout_s) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from frontend.articles.addresses import IPAddress
 from frontend.articles.errors import ArticleError
@@ -71,8 +71,6 @@ def parse_target(url: str) -> Target:
 
 def resolve_location(current: Target, location: str) -> Target:
     """Return the Target a redirect's Location header points to, relative to `current`."""
-    from urllib.parse import urljoin
-
     return parse_target(urljoin(current.url, location.strip()))
 
 
