@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from frontend.logging_setup import configure_logging
 
 log = logging.getLogger(__name__)
 READ_PATH = "/v1/read"
+#: A read takes at most twice FETCH_TOTAL_TIMEOUT_S (robots.txt, then the page); stack.yml's
+#: stop_grace_period (70 s) covers this.
+GRACEFUL_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -113,12 +117,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fetcher: configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    asyncio.run(_serve(create_fetcher_app(settings), args.host, args.port))
+    return 0
+
+
+async def _serve(app: Quart, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then let running reads finish (GRACEFUL_TIMEOUT_S)."""
     config = Config()
-    config.bind = [f"{args.host}:{args.port}"]
+    config.bind = [f"{host}:{port}"]
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
-    asyncio.run(serve(create_fetcher_app(settings), config))
-    return 0
+    config.graceful_timeout = GRACEFUL_TIMEOUT_S
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await serve(app, config, shutdown_trigger=stopping.wait)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -11,7 +12,7 @@ from frontend.config import ConfigError
 from quart import Quart
 
 from testkit.article_site import Site, article_site
-from testkit.servers import free_port, python_server
+from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env, python_server
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,17 @@ def test_the_fetcher_reads_its_settings_and_refuses_bad_ones():
     assert (settings.policy.max_bytes, len(settings.policy.allow_hosts)) == (9, 1)
     with pytest.raises(ConfigError):
         FetcherSettings.from_env({"FETCH_READ_TIMEOUT_S": "soon"})
+
+
+def test_the_fetcher_stops_cleanly_on_sigterm(test_output_dir):
+    """Swarm stops tasks with SIGTERM: the fetcher exits 0, it is not killed."""
+    port = free_port()
+    argv = [sys.executable, "-m", "frontend.articles.fetcher_service", "--port", str(port)]
+    process = ServerProcess(
+        argv,
+        ready_url=f"http://{LOOPBACK}:{port}/healthz",
+        log_path=test_output_dir / "logs" / "fetcher-sigterm.log",
+        env=python_env(),
+    )
+    process.start()
+    assert process.stop(grace_s=10) == 0
