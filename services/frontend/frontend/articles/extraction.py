@@ -124,11 +124,21 @@ def _list_lines(element: object, *, depth: int) -> list[str]:
     for item in element.iter("item"):  # type: ignore[attr-defined]
         if item.getparent() is not element:
             continue  # nested items are written by their own list, indented
-        lines.append("  " * depth + "- " + _clean(item.text or ""))
+        lines.append("  " * depth + "- " + _item_text(item))
         for nested in item.findall("list"):
             lines.extend(_list_lines(nested, depth=depth + 1))
         lines[-1] = lines[-1].rstrip()
     return [line for line in lines if line.strip() not in {"", "-"}]
+
+
+def _item_text(item: object) -> str:
+    """Return a list item's own text: inline children included, nested lists left out."""
+    parts = [item.text or ""]  # type: ignore[attr-defined]
+    for child in item:  # type: ignore[attr-defined]
+        if child.tag != "list":
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return _clean("".join(parts))
 
 
 def _append(blocks: list[Block], kind: str, lines: list[str]) -> None:
