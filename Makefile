@@ -41,7 +41,7 @@ browser-deps: system-deps ## Install the browser tests' npm tools (axe-core) fro
 	npm ci --prefix $(BROWSER_TOOLS) --no-audit --no-fund
 
 .PHONY: random-model
-random-model: install ## Build a random-weight Marian checkpoint: make random-model PRESET=tiny|opus-mt OUT=DIR
+random-model: install ## Build a random-weight checkpoint: make random-model PRESET=tiny|opus-mt|summary OUT=DIR
 	$(BIN)/python -m backend.tools.random_model --preset $(PRESET) --out $(OUT)
 
 $(TINY_MODEL)/config.json: | $(BIN)/.installed

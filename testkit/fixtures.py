@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.models import tiny_model_dir
+from testkit.models import summary_model_dir, tiny_model_dir
 from testkit.servers import REPO_ROOT, free_port, python_server
 
 TEST_OUTPUT = Path(os.environ.get("TEST_OUTPUT", REPO_ROOT / "test-output"))
@@ -61,6 +61,37 @@ def backend_url(
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "backend.log",
+        env=env,
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def summary_model() -> Path:
+    """Return the directory of the random T5 summary checkpoint, building it when missing."""
+    return summary_model_dir()
+
+
+@pytest.fixture(scope="session")
+def summary_backend_url(
+    tiny_model: Path,
+    summary_model: Path,
+    test_output_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """Run the real backend with the tiny model and the random summary model (SUMMARY_MODEL)."""
+    env = {
+        "MODEL": str(tiny_model),
+        "SUMMARY_MODEL": str(summary_model),
+        "ENGINE": "ctranslate2",
+        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("summary-model-cache")),
+        "HF_HUB_OFFLINE": "1",
+    }
+    with python_server(
+        "backend",
+        port=free_port(),
+        ready_path="/readyz",
+        log_path=test_output_dir / "logs" / "backend-summary.log",
         env=env,
     ) as url:
         yield url

@@ -35,7 +35,7 @@ REGISTRY = "unlimited-translation-e2e"
 TAG = "e2e"
 CONVERGE_TIMEOUT_S = 600.0
 OFFICIAL = {"traefik": "traefik:v3.7", "mysql": "mysql:8.4"}
-EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend")
+EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend", "fetcher")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -84,6 +84,19 @@ class Settings(BaseSettings):
         10.0, ge=0, description="After SIGTERM: seconds of /readyz 503 while still serving"
     )
 
+    # --- summaries (docs/articles.md) ---
+    summary_model: str = Field(
+        "", description="T5/Pegasus summarisation checkpoint (HF id or directory); empty = off"
+    )
+    summary_beam_size: int = Field(2, ge=1, le=16, description="Beam width of summaries")
+    summary_max_tokens: int = Field(
+        96, ge=8, description="Longest summary of one chunk, in output tokens"
+    )
+    summary_chunk_tokens: int = Field(
+        480, ge=32, description="Input tokens per summarised chunk (capped by the model's window)"
+    )
+    summary_max_points: int = Field(5, ge=1, le=20, description="Key points per summary at most")
+
     @property
     def max_wait_s(self) -> float:
         """Return MAX_WAIT_MS in seconds, as the scheduler takes it."""

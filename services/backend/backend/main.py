@@ -12,11 +12,13 @@ from backend import __doc__ as package_doc
 from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestLogMiddleware
-from backend.api.routes import health, libretranslate, translate
+from backend.api.routes import health, libretranslate, summarise, translate
 from backend.config import Settings
 from backend.engines.loader import load_engine
 from backend.metrics import Metrics
 from backend.service import BackendState, EngineFactory
+from backend.summary_engine import load_summary_engine
+from backend.summary_service import SummaryEngineFactory, SummaryState
 
 
 def create_app(
@@ -24,18 +26,22 @@ def create_app(
     *,
     engine_factory: EngineFactory = load_engine,
     on_fatal: Callable[[], None] | None = None,
+    summary_engine_factory: SummaryEngineFactory = load_summary_engine,
 ) -> FastAPI:
     """Build the backend app; its lifespan loads the model in the background and closes all."""
     settings = settings or Settings()
     metrics = Metrics(CollectorRegistry(auto_describe=True))
     state = BackendState(settings, metrics, engine_factory, on_fatal=on_fatal)
+    summaries = SummaryState(settings, summary_engine_factory, on_fatal=on_fatal)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start()
+        summaries.start(after=state.loaded())
         try:
             yield
         finally:
+            await summaries.aclose()
             await state.aclose()
 
     app = FastAPI(
@@ -47,9 +53,10 @@ def create_app(
         redoc_url=None,
     )
     app.state.backend = state
+    app.state.summaries = summaries
     install_error_handlers(app)
     install_docs(app)
-    routers = (translate.router, libretranslate.router, health.router)
+    routers = (translate.router, libretranslate.router, summarise.router, health.router)
     for router in routers:
         app.include_router(router)
     # Metrics label requests by route; any other path (scanners, typos) is "other".

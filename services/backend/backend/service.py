@@ -58,6 +58,11 @@ class BackendState:
         """Start loading the model in the background; /healthz answers meanwhile."""
         self._loader = asyncio.create_task(self._load(), name="load-model")
 
+    async def loaded(self) -> None:
+        """Wait until loading has ended, loaded or failed (at once when it never started)."""
+        if self._loader is not None:
+            await asyncio.gather(asyncio.shield(self._loader), return_exceptions=True)
+
     async def aclose(self) -> None:
         """Stop loading, stop the scheduler and drop the engine."""
         if self._loader is not None:

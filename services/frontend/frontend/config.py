@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from frontend.articles.addresses import AllowedHost, parse_allow_hosts
+
 DEVELOPMENT = "development"
 # Values people paste from examples; refused as secrets outside development.
 PLACEHOLDER_SECRETS = frozenset(
@@ -94,6 +96,19 @@ class Settings:
     #: Seconds between SIGTERM and closing the listener, /readyz saying 503 meanwhile: Traefik's
     #: health check (every 3 s, 2 s timeout) takes the task out of rotation first (README).
     shutdown_drain_s: float = 10.0
+    # --- articles by URL (docs/articles.md) ---
+    #: The fetcher service that reads articles (stack: http://fetcher:8003); empty: this process.
+    fetcher_url: str = ""
+    #: Hosts the article fetcher may reach although they are private ("host" or "host:port").
+    fetch_allow_hosts: tuple[AllowedHost, ...] = ()
+    #: Seconds to connect to a site, to wait for each read, and for the whole page.
+    fetch_connect_timeout_s: float = 5.0
+    fetch_read_timeout_s: float = 10.0
+    fetch_total_timeout_s: float = 30.0
+    #: Largest page body read, in bytes (after decompression).
+    max_article_bytes: int = 5_000_000
+    #: Articles one client may ask for per minute (each one makes this server fetch a page).
+    articles_per_minute: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +137,13 @@ class Settings:
             session_cookie_secure=text.bool("SESSION_COOKIE_SECURE", False),
             log_level=text.str("LOG_LEVEL", "INFO").upper(),
             shutdown_drain_s=text.float("SHUTDOWN_DRAIN_S", 10.0),
+            fetcher_url=text.str("FETCHER_URL", "").rstrip("/"),
+            fetch_allow_hosts=text.allow_hosts("FETCH_ALLOW_HOSTS"),
+            fetch_connect_timeout_s=text.float("FETCH_CONNECT_TIMEOUT_S", 5.0),
+            fetch_read_timeout_s=text.float("FETCH_READ_TIMEOUT_S", 10.0),
+            fetch_total_timeout_s=text.float("FETCH_TOTAL_TIMEOUT_S", 30.0),
+            max_article_bytes=text.int("MAX_ARTICLE_BYTES", 5_000_000),
+            articles_per_minute=text.int("ARTICLES_PER_MINUTE", 10),
         )
         return settings.validated()
 
@@ -138,6 +160,8 @@ class Settings:
             "query_max_rows",
             "history_per_page",
             "pending_max_items",
+            "max_article_bytes",
+            "articles_per_minute",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
@@ -218,6 +242,12 @@ class _Reader:
         if raw.lower() in {"0", "false", "no", "off", ""}:
             return False
         raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def allow_hosts(self, name: str) -> tuple[AllowedHost, ...]:
+        try:
+            return parse_allow_hosts(self._env.get(name, ""))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
 
     def secret(self, name: str) -> Secret:
         """Read NAME, or the file named by NAME_FILE with one trailing newline stripped."""

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
-from quart import abort, request, session
+from quart import abort, current_app, request, session
+
+View = TypeVar("View", bound=Callable[..., object])
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
@@ -23,9 +27,22 @@ def csrf_token() -> str:
     return token
 
 
+def json_api(view: View) -> View:
+    """Mark a view as public JSON API: callers without a session need no token.
+
+    Only for JSON bodies: a cross-site page can send JSON only after a CORS preflight, which this
+    app never answers, so a forged request cannot reach the view; forms still need the token.
+    """
+    view.csrf_json_api = True  # type: ignore[attr-defined]
+    return view
+
+
 async def require_csrf() -> None:
     """Refuse (403) an unsafe request whose form field or header does not carry the token."""
     if request.method in SAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "csrf_json_api", False) and request.mimetype == "application/json":
         return
     expected = session.get(SESSION_KEY, "")
     sent = request.headers.get(HEADER, "")

@@ -47,6 +47,12 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.articles = Counter(
+            f"{PREFIX}articles_total",
+            "Articles by URL, by outcome: read, or the refusal's reason (docs/articles.md).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.pending_saves = Gauge(
             f"{PREFIX}pending_saves",
             "Finished translations waiting in memory for the database to come back.",

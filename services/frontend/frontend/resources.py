@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontend.articles.pipeline import Articles
 from frontend.backend_client import BackendClient
 from frontend.config import Settings
 from frontend.saving import SaveOutcome
@@ -49,6 +50,7 @@ class Resources:
     migrating: asyncio.Task[int] | None
     console: QueryConsole
     translating: Translating
+    articles: Articles
 
     async def close(self) -> None:
         """Stop the background tasks, then close the HTTP client and both database engines."""
@@ -57,6 +59,7 @@ class Resources:
             with contextlib.suppress(asyncio.CancelledError, StorageError):
                 await self.migrating
         await self.pending.stop()
+        await self.articles.aclose()
         await self.http.aclose()
         await self.readonly_engine.dispose()
         await self.engine.dispose()
@@ -92,6 +95,13 @@ async def open_resources(settings: Settings) -> Resources:
     backend = BackendClient(
         http, source_lang=settings.source_lang, target_lang=settings.target_lang
     )
+    translating = Translating(
+        backend,
+        PendingSaver(pending),
+        source_lang=settings.source_lang,
+        target_lang=settings.target_lang,
+        stream_attempts=settings.backend_stream_attempts,
+    )
     return Resources(
         http=http,
         backend=backend,
@@ -105,11 +115,6 @@ async def open_resources(settings: Settings) -> Resources:
             max_rows=settings.query_max_rows,
             timeout_s=settings.query_timeout_s,
         ),
-        translating=Translating(
-            backend,
-            PendingSaver(pending),
-            source_lang=settings.source_lang,
-            target_lang=settings.target_lang,
-            stream_attempts=settings.backend_stream_attempts,
-        ),
+        translating=translating,
+        articles=Articles.open(settings, translating, http),
     )

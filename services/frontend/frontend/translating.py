@@ -32,6 +32,14 @@ class Finished:
     segment_lengths: Lengths | None = None
 
 
+@dataclass(frozen=True)
+class ArticleSource:
+    """The web page a translated article came from (stored in the history with it)."""
+
+    url: str
+    title: str
+
+
 def count_words(text: str) -> int:
     """Count whitespace-separated words, the way the page's live counter does."""
     return len(text.split())
@@ -57,8 +65,13 @@ class Translating:
         self._stream_attempts = stream_attempts
         self._stream_retry_backoff_s = stream_retry_backoff_s
 
-    async def start(self, text: str, *, request_id: str) -> TranslationRun:
-        """Open the backend stream; raise BackendError before anything is sent to the browser."""
+    async def start(
+        self, text: str, *, request_id: str, source: ArticleSource | None = None
+    ) -> TranslationRun:
+        """Open the backend stream; raise BackendError before anything is sent to the browser.
+
+        `source` names the web page an article was read from; it is saved with the translation.
+        """
         stream = await ResumingStream.open(
             self._backend,
             text,
@@ -66,7 +79,7 @@ class Translating:
             attempts=self._stream_attempts,
             backoff_s=self._stream_retry_backoff_s,
         )
-        return TranslationRun(self, text, stream)
+        return TranslationRun(self, text, stream, source)
 
     async def translate(self, text: str, *, request_id: str) -> Finished:
         """Translate the whole text (no streaming to the caller) and save it."""
@@ -76,7 +89,12 @@ class Translating:
         return await run.finish()
 
     async def _save(
-        self, text: str, translation: str, done: StreamDone, lengths: Lengths | None
+        self,
+        text: str,
+        translation: str,
+        done: StreamDone,
+        lengths: Lengths | None,
+        source: ArticleSource | None,
     ) -> SaveOutcome:
         model, engine = done.model, done.engine
         if not (model and engine):
@@ -93,6 +111,8 @@ class Translating:
             words=count_words(text),
             duration_ms=round(done.duration_ms),
             segment_lengths=lengths,
+            source_url=source.url if source else None,
+            title=source.title if source else None,
         )
         return await self._saver.save(new)
 
@@ -100,8 +120,15 @@ class Translating:
 class TranslationRun:
     """A started translation: iterate it for segments, then call finish() to save it."""
 
-    def __init__(self, owner: Translating, text: str, stream: ResumingStream) -> None:
+    def __init__(
+        self,
+        owner: Translating,
+        text: str,
+        stream: ResumingStream,
+        source: ArticleSource | None = None,
+    ) -> None:
         self._owner = owner
+        self._source = source
         self._text = text
         self._stream = stream
         self._parts: list[str] = []
@@ -125,7 +152,7 @@ class TranslationRun:
         translation = "".join(self._parts)
         lengths = self._lengths()
         try:
-            saved = await self._owner._save(self._text, translation, done, lengths)
+            saved = await self._owner._save(self._text, translation, done, lengths, self._source)
         except StorageError as error:
             # The user still gets the translation (to copy or download); only storing failed.
             log.error("translation could be neither saved nor kept: %s", type(error).__name__)

@@ -3,7 +3,10 @@
 The Docker builder stage runs this with torch and transformers installed; the runtime stage then
 sets MODEL to the output directory and needs neither (see backend.model_store).
 
+With --summary it prepares a summarisation checkpoint (T5, mT5, Pegasus) for SUMMARY_MODEL.
+
 Usage: python -m backend.tools.prepare_model --model ID_OR_DIR --out DIR [--quantization float16]
+       [--summary]
 """
 
 from __future__ import annotations
@@ -34,10 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="Hugging Face id or local checkpoint")
     parser.add_argument("--out", type=Path, required=True, help="output directory (new)")
     parser.add_argument("--quantization", default="float16", help="stored weight type, or none")
+    parser.add_argument("--summary", action="store_true", help="a summary model (SUMMARY_MODEL)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     try:
-        prepare(args.model, args.out, args.quantization)
+        if args.summary:
+            from backend.summary_engine import prepare_summary_model
+
+            prepare_summary_model(args.model, args.out, args.quantization)
+        else:
+            prepare(args.model, args.out, args.quantization)
     except (model_store.ModelNotFound, FileExistsError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -15,7 +15,10 @@ therefore its embedding and output-projection cost. A random model generates the
 detokenize literally (sentencepiece passes unknown pieces through, "▁" becomes a space), so the
 output reads as nonsense words, which is all a random model can produce anyway.
 
-Usage: python -m backend.tools.random_model --preset tiny|opus-mt --out DIR [--seed N]
+Preset `summary` builds a random T5 summarisation checkpoint instead (backend.tools.random_t5),
+for SUMMARY_MODEL.
+
+Usage: python -m backend.tools.random_model --preset tiny|opus-mt|summary --out DIR [--seed N]
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.tools.corpus import corpus
+from backend.tools.random_t5 import build_t5
 
 logger = logging.getLogger(__name__)
 
 SPECIAL_FIRST = ("</s>", "<unk>")
+#: The preset that builds a T5 summarisation model (SUMMARY_MODEL) rather than a Marian one.
+SUMMARY_PRESET = "summary"
 PAD = "<pad>"
 
 
@@ -170,6 +176,8 @@ def build_model(preset: Preset, vocab_size: int, seed: int, out: Path) -> None:
 
 def build(preset_name: str, out: Path, seed: int = 0) -> Path:
     """Write a random-weight Marian checkpoint with trained tokenizers into `out`; return it."""
+    if preset_name == SUMMARY_PRESET:
+        return build_t5(out, seed)
     preset = PRESETS[preset_name]
     out.mkdir(parents=True, exist_ok=True)
     source = train_spm(corpus("de", preset.corpus_sentences, seed), preset.spm_vocab_size)
@@ -197,7 +205,7 @@ def build(preset_name: str, out: Path, seed: int = 0) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and build the model."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    parser.add_argument("--preset", choices=sorted([*PRESETS, SUMMARY_PRESET]), default="tiny")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and corpus")
     args = parser.parse_args(argv)

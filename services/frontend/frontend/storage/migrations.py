@@ -82,9 +82,19 @@ def _add_segment_lengths_v2(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE translations ADD COLUMN segment_lengths {column_type} NULL"))
 
 
+def _add_article_source_v3(conn: Connection) -> None:
+    """Add where an article by URL came from: its address and title (NULL for pasted text)."""
+    present = {column["name"] for column in inspect(conn).get_columns("translations")}
+    # Checked one by one: MySQL commits each ALTER at once, so a step may have half run.
+    for name, sql_type in (("source_url", "VARCHAR(2048)"), ("title", "VARCHAR(500)")):
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE translations ADD COLUMN {name} {sql_type} NULL"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create translations", _create_translations_v1),
     Migration(2, "store segment boundaries", _add_segment_lengths_v2),
+    Migration(3, "add article source url and title", _add_article_source_v3),
 )
 
 

@@ -24,6 +24,9 @@ class NewTranslation:
     created_at: datetime | None = None
     #: Per segment (source characters, translated characters), in order; None when unknown.
     segment_lengths: tuple[tuple[int, int], ...] | None = None
+    #: The web page an article was read from, and its title (None for pasted text).
+    source_url: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class Translation:
     created_at: datetime
     #: Per segment (source characters, translated characters); None for rows saved without them.
     segment_lengths: tuple[tuple[int, int], ...] | None = None
+    source_url: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

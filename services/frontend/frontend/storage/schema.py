@@ -38,6 +38,9 @@ translations = Table(
     Column("created_at", UTC_DATETIME, nullable=False, index=True),
     # JSON [[source_chars, translated_chars], ...] per segment (migration 2; NULL before it).
     Column("segment_lengths", LONG_TEXT, nullable=True),
+    # Migration 3: where an article by URL came from (NULL for pasted text).
+    Column("source_url", String(2048), nullable=True),
+    Column("title", String(500), nullable=True),
     **MYSQL_TABLE_OPTIONS,
 )
 

@@ -1,0 +1,92 @@
+"""Articles by URL in a real Chromium: paste a URL, read the English article and its summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from testkit.article_site import ARTICLE_PARAGRAPHS, Site, article_site
+from testkit.servers import free_port, python_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with article_site() as running:
+        yield running
+
+
+def _frontend(backend: str, site: Site, tmp: Path, log: Path) -> object:
+    env = {
+        "BACKEND_URL": backend,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'translations.db'}",
+        "ENVIRONMENT": "development",
+        # Only the test site's own port on 127.0.0.1, nothing else private.
+        "FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port}",
+    }
+    return python_server("frontend", port=free_port(), ready_path="/readyz", log_path=log, env=env)
+
+
+@pytest.fixture(scope="module")
+def summarising_frontend(summary_backend_url, site, tmp_path_factory, test_output_dir):
+    """The frontend in front of a backend with SUMMARY_MODEL set."""
+    tmp = tmp_path_factory.mktemp("articles-browser")
+    log = test_output_dir / "logs" / "frontend-articles.log"
+    with _frontend(summary_backend_url, site, tmp, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def plain_frontend(backend_url, site, tmp_path_factory, test_output_dir):
+    """The frontend in front of a backend with SUMMARY_MODEL empty."""
+    tmp = tmp_path_factory.mktemp("articles-browser-plain")
+    log = test_output_dir / "logs" / "frontend-articles-plain.log"
+    with _frontend(backend_url, site, tmp, log) as url:
+        yield url
+
+
+def _read_article(page, frontend: str, url: str) -> None:
+    page.goto(frontend + "/")
+    page.fill("#article-url", url)
+    page.click("#article-button")
+
+
+def test_a_pasted_url_shows_the_english_article_and_its_summary(
+    page, summarising_frontend, site, screenshot_dir
+):
+    _read_article(page, summarising_frontend, site.base_url + "/news.html")
+    page.wait_for_selector("#article-status a", timeout=90_000)
+    expect(page.locator("#article-title")).to_have_text("Der Rhein steigt weiter")
+    expect(page.locator("#article-meta a")).to_have_text(site.base_url + "/news.html")
+    translation = page.text_content("#article-translation")
+    blocks = [block for block in translation.split("\n\n") if block.strip()]
+    assert len(blocks) == 1 + len(ARTICLE_PARAGRAPHS["/news.html"])  # the title, then each one
+    expect(page.locator("#article-summary")).to_be_visible()
+    assert page.text_content("#article-summary-text").strip()
+    assert 1 <= page.locator("#article-key-points li").count() <= 5
+    assert float(page.get_attribute("#article-progress", "value")) == 1
+    page.screenshot(path=screenshot_dir / "article-summarised.png", full_page=True)
+
+
+def test_the_translated_article_is_in_the_history(page, summarising_frontend, site):
+    _read_article(page, summarising_frontend, site.base_url + "/blog.html")
+    page.wait_for_selector("#article-status a", timeout=90_000)
+    page.click("#article-status a")
+    expect(page.locator("body")).to_contain_text("Seit drei Jahren backe ich")
+
+
+def test_a_forbidden_address_is_refused_on_the_page(page, summarising_frontend, site):
+    _read_article(page, summarising_frontend, site.base_url + "/to-private")
+    expect(page.locator("#article-message")).to_contain_text("private network address")
+    expect(page.locator("#article-result")).to_be_hidden()
+
+
+def test_without_a_summary_model_the_summary_stays_hidden(page, plain_frontend, site):
+    _read_article(page, plain_frontend, site.base_url + "/news.html")
+    page.wait_for_selector("#article-status a", timeout=90_000)
+    assert page.text_content("#article-translation").strip()
+    expect(page.locator("#article-summary")).to_be_hidden()
