@@ -9,22 +9,25 @@ translation back into the same file.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from backend.documents.archive import Limits
 from backend.documents.blocks import (
+    Block,
     Progress,
     TranslateText,
     text_chars,
     translatable,
     translate_blocks,
 )
-from backend.documents.detect import EXTENSIONS, detect
-from backend.documents.errors import DocumentError, FileTooLarge
-from backend.documents.formats import CODECS
+from backend.documents.detect import EXTENSIONS, NAMES, detect
+from backend.documents.errors import CorruptDocument, DocumentError, FileTooLarge
+from backend.documents.formats import CODECS, Codec
 from backend.errors import check_text
 
+logger = logging.getLogger(__name__)
 __all__ = ["EXTENSIONS", "DocumentError", "Limits", "TranslatedDocument", "translate_document"]
 
 
@@ -55,7 +58,7 @@ async def translate_document(
     kind = await asyncio.to_thread(detect, data, filename, limits)
     codec = CODECS[kind]
     # Parsing and writing files is CPU work: off the event loop, which serves everyone else.
-    blocks, state = await asyncio.to_thread(codec.extract, data, limits)
+    blocks, state = await asyncio.to_thread(_extract, codec, kind, data, limits)
     chars = text_chars(blocks)
     check_text(chars, limits.max_text_chars)
     translated = await translate_blocks(blocks, translate, progress)
@@ -64,3 +67,16 @@ async def translate_document(
     if codec.suffix:
         name = str(PurePosixPath(name).with_suffix(codec.suffix))
     return TranslatedDocument(out, name, codec.media_type, kind, len(translatable(blocks)), chars)
+
+
+def _extract(codec: Codec, kind: str, data: bytes, limits: Limits) -> tuple[list[Block], object]:
+    """Run the codec's extract; a library failing on a damaged file is the file's fault (422)."""
+    try:
+        return codec.extract(data, limits)
+    except DocumentError:
+        raise
+    except Exception as error:
+        # The libraries raise many kinds of errors on damaged input; none of them is a bug of
+        # ours worth a 500, but each is logged so a real one can be found.
+        logger.warning("reading a %s file failed: %s", kind, type(error).__name__)
+        raise CorruptDocument(f"the file cannot be read as {NAMES[kind]}") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from lxml import etree
@@ -23,6 +24,8 @@ from backend.documents.errors import (
     UnsafeDocument,
 )
 
+#: Characters XML 1.0 cannot carry (a form feed is whitespace to the translator, not to XML).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: An entity declaration anywhere in a part: the start of every billion-laughs file.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
@@ -72,7 +75,7 @@ def read_entry(archive: zipfile.ZipFile, name: str) -> bytes:
         return archive.read(name)
     except KeyError:
         raise CorruptDocument(f"the container has no {name!r}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
         raise CorruptDocument(f"the container's {name!r} is damaged ({error})") from None
 
 
@@ -87,6 +90,11 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise CorruptDocument(f"{name!r} is not well-formed XML ({error})") from None
+
+
+def xml_text(text: str) -> str:
+    """Return text without the control characters XML cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def serialize_xml(root: etree._Element) -> bytes:

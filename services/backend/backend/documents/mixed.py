@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from backend.documents.archive import xml_text
 from backend.documents.blocks import Block
 
 
@@ -32,6 +33,7 @@ class Slot:
 
     def write(self, text: str) -> None:
         """Replace the run's text."""
+        text = xml_text(text)
         if self.where.startswith("@"):
             self.element.set(self.where[1:], text)
         else:

@@ -28,6 +28,7 @@ from backend.documents.archive import (
     read_entry,
     rewrite_zip,
     serialize_xml,
+    xml_text,
 )
 from backend.documents.blocks import Block
 
@@ -134,7 +135,7 @@ def rebuild(state: _State, translated: list[Block]) -> bytes:
     for grouped, texts in zip(state.runs, translated, strict=True):
         for run, text in zip(grouped, texts, strict=True):
             first, *rest = run
-            first.text = text
+            first.text = xml_text(text)
             if state.flavour.preserve_space:
                 first.set(XML_SPACE, "preserve")
             for element in rest:
