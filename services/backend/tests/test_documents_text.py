@@ -115,3 +115,12 @@ async def test_pdf_comes_back_as_word_with_a_layout_note(translate_doc) -> None:
     assert all(text.strip() for text in texts)
     assert document.paragraphs[1]._p.xml.count('w:type="page"') == 1
     assert_no_german(texts[1:])
+
+
+async def test_markdown_reference_links_keep_labels_and_targets(translate_doc) -> None:
+    """A reference link's label and its definition line are not prose."""
+    source = "Siehe [die schöne Seite][quelle] hier.\n\n[quelle]: https://example.org/Straße\n"
+    translated = (await translate_doc("links.md", source.encode())).decode()
+    assert "][quelle]" in translated
+    assert translated.endswith("\n\n[quelle]: https://example.org/Straße\n")
+    assert "schöne" not in translated

@@ -22,6 +22,7 @@ _LINE_START = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|
 _INLINE_FIXED = re.compile(
     r"`+[^`\n]*`+"  # code span
     r"|\]\([^)\n]*\)"  # a link's or image's target
+    r"|\]\[[^\]\n]*\]"  # a reference link's label
     r"|!?\["  # a link's or image's text starts
     r"|\]"  # ... and ends (reference links)
     r"|<[^>\n]+>"  # HTML tags and autolinks
@@ -30,6 +31,8 @@ _INLINE_FIXED = re.compile(
     r"|[ \t]*\|[ \t]*"  # table cell borders
     r"|\n[ \t]*"  # line breaks inside a paragraph
 )
+#: "[id]: https://..." defines a reference link's target: no prose in it.
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
 _CELL_BORDER = re.compile(r"((?<!\\)\|)")
 _SKIPPED_TOKENS = frozenset({"fence", "code_block", "html_block", "front_matter"})
 
@@ -71,7 +74,7 @@ def extract_markdown(text: str) -> tuple[list[Block], _Markdown]:
     for number, line in enumerate(lines):
         marker = _LINE_START.match(line)
         prefix = marker.group() if marker else ""
-        if number in skipped or not line.strip() or _is_rule(line):
+        if number in skipped or not line.strip() or _is_rule(line) or _LINK_DEFINITION.match(line):
             flush()
             layout.append(line)
         elif line.lstrip().startswith("|"):
