@@ -28,7 +28,15 @@ from backend.documents.formats import CODECS, Codec
 from backend.errors import check_text
 
 logger = logging.getLogger(__name__)
-__all__ = ["EXTENSIONS", "DocumentError", "Limits", "TranslatedDocument", "translate_document"]
+__all__ = [
+    "EXTENSIONS",
+    "DocumentError",
+    "Limits",
+    "PreparedDocument",
+    "TranslatedDocument",
+    "prepare_document",
+    "translate_document",
+]
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,37 @@ class TranslatedDocument:
     chars: int
 
 
-async def translate_document(
-    data: bytes,
-    filename: str,
-    translate: TranslateText,
-    limits: Limits,
-    progress: Progress | None = None,
-) -> TranslatedDocument:
-    """Translate a document's text into the same format (PDF: into .docx); raise DocumentError."""
+@dataclass
+class PreparedDocument:
+    """A document read and checked, ready to translate: its blocks and what rebuilds it."""
+
+    kind: str
+    filename: str
+    blocks: list[Block]
+    chars: int
+    _codec: Codec
+    _state: object
+
+    @property
+    def total(self) -> int:
+        """Return how many blocks will be translated (the unit progress is counted in)."""
+        return len(translatable(self.blocks))
+
+    async def translate(
+        self, translate: TranslateText, progress: Progress | None = None
+    ) -> TranslatedDocument:
+        """Translate every block and write the file back in its format (PDF: as .docx)."""
+        translated = await translate_blocks(self.blocks, translate, progress)
+        out = await asyncio.to_thread(self._codec.rebuild, self._state, translated)
+        name = PurePosixPath(self.filename).name or "document"
+        if self._codec.suffix:
+            name = str(PurePosixPath(name).with_suffix(self._codec.suffix))
+        media_type = self._codec.media_type
+        return TranslatedDocument(out, name, media_type, self.kind, self.total, self.chars)
+
+
+async def prepare_document(data: bytes, filename: str, limits: Limits) -> PreparedDocument:
+    """Check the limits, tell the format and read the blocks; raise DocumentError or TextTooLong."""
     if len(data) > limits.max_file_bytes:
         raise FileTooLarge(
             f"the file has {len(data)} bytes; the limit is {limits.max_file_bytes} (MAX_FILE_BYTES)"
@@ -61,12 +92,19 @@ async def translate_document(
     blocks, state = await asyncio.to_thread(_extract, codec, kind, data, limits)
     chars = text_chars(blocks)
     check_text(chars, limits.max_text_chars)
-    translated = await translate_blocks(blocks, translate, progress)
-    out = await asyncio.to_thread(codec.rebuild, state, translated)
-    name = PurePosixPath(filename).name or "document"
-    if codec.suffix:
-        name = str(PurePosixPath(name).with_suffix(codec.suffix))
-    return TranslatedDocument(out, name, codec.media_type, kind, len(translatable(blocks)), chars)
+    return PreparedDocument(kind, filename, blocks, chars, codec, state)
+
+
+async def translate_document(
+    data: bytes,
+    filename: str,
+    translate: TranslateText,
+    limits: Limits,
+    progress: Progress | None = None,
+) -> TranslatedDocument:
+    """Translate a document's text into the same format (PDF: into .docx); raise DocumentError."""
+    prepared = await prepare_document(data, filename, limits)
+    return await prepared.translate(translate, progress)
 
 
 def _extract(codec: Codec, kind: str, data: bytes, limits: Limits) -> tuple[list[Block], object]:
