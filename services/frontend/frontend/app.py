@@ -81,9 +81,9 @@ def create_app(config: Settings | None = None) -> Quart:
 
 
 def _register_blueprints(app: Quart) -> None:
-    from frontend.blueprints import history, ops, query, translate
+    from frontend.blueprints import documents, history, ops, query, translate
 
-    for module in (translate, history, query, ops):
+    for module in (translate, history, query, ops, documents):
         app.register_blueprint(module.blueprint)
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from frontend.storage import schema
+from frontend.storage import documents, schema
 from frontend.storage.errors import MigrationLockTimeout, StorageUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,10 @@ def _create_translations_v1(conn: Connection) -> None:
     table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create translations", _create_translations_v1),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create translations", _create_translations_v1),
+    Migration(3, "create documents", documents.create_documents_v3),
+)
 
 
 async def migrate(engine: AsyncEngine, *, lock_timeout_s: float = 60.0) -> int:
