@@ -48,7 +48,7 @@
   function handle(item) {
     if (item.error) throw new Error(item.error);
     if (item.done === true) {
-      bar.value = 1;
+      bar.value = bar.max;
       link.href = item.download;
       link.textContent = "download " + item.filename;
       done.hidden = false;
@@ -66,6 +66,7 @@
     event.preventDefault();
     message.hidden = true;
     done.hidden = true;
+    bar.max = 1;
     bar.value = 0;
     box.hidden = false;
     count.textContent = "uploading…";
