@@ -323,7 +323,7 @@ def epub_bytes() -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
         '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Kapitel</title></head><body>'
         "<h1>Die Überschrift des Kapitels</h1>"
-        "<p>Das ist ein <em>schön</em> gemachter Satz über die Straße.</p>"
+        "<p>Das ist ein <em>schön</em>&nbsp;gemachter Satz über die Straße.</p>"
         '<p><img src="bild.png" alt="Ein Bild"/></p></body></html>'
     )
     package = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from backend.documents.html import numeric_entities
 from lxml import etree
 from odf.opendocument import load
 
@@ -107,7 +108,9 @@ async def test_epub_translates_chapters_and_keeps_the_package(translate_doc) -> 
     first = book.infolist()[0]
     assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
     assert_only_text_parts_changed(original, translated, {"OEBPS/kapitel.xhtml"})
-    before = part(original, "OEBPS/kapitel.xhtml")
+    # The chapter uses &nbsp;, which XML knows only from the XHTML DTD (never loaded).
+    raw = zipfile.ZipFile(io.BytesIO(original)).read("OEBPS/kapitel.xhtml")
+    before = etree.fromstring(numeric_entities(raw))
     chapter = part(translated, "OEBPS/kapitel.xhtml")
     assert shape(chapter) == shape(before)
     assert chapter.find(f".//{{{XHTML}}}em").text.strip()

@@ -124,3 +124,14 @@ async def test_markdown_reference_links_keep_labels_and_targets(translate_doc) -
     assert "][quelle]" in translated
     assert translated.endswith("\n\n[quelle]: https://example.org/Straße\n")
     assert "schöne" not in translated
+
+
+async def test_html_with_an_xml_declaration_is_read_as_utf8(translate_doc) -> None:
+    """An XHTML page saved as .html (XML declaration naming Latin-1) is still read as UTF-8."""
+    page = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n<html><body><p>Die Größe.</p></body></html>'
+    )
+    translated = (await translate_doc("seite.html", page.encode())).decode()
+    paragraph = lxml.html.fromstring(translated).find(".//p").text
+    assert paragraph.strip()
+    assert "Größe" not in paragraph

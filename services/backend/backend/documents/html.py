@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.entities import name2codepoint
 
 import lxml.html
 from lxml import etree
@@ -75,6 +76,8 @@ SKIPPED = frozenset(
     ]
 )
 TRANSLATED_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
+_NAMED_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _WHOLE_PAGE = re.compile(rb"<html[\s>]|<body[\s>]|<!doctype", re.IGNORECASE)
 
 
@@ -101,15 +104,18 @@ class _State:
 def extract(data: bytes, *, xhtml: bool = False) -> tuple[list[Block], _State]:
     """Parse an HTML page or fragment (or an XHTML document) into blocks of runs."""
     if xhtml:
-        root = parse_xml(data, "chapter")
+        root = parse_xml(numeric_entities(data), "chapter")
         return _state(root, doctype="", fragment=False, xhtml=True)
-    text = decode_text(data)
+    # Parsed as UTF-8 bytes with the encoding stated, so an XML declaration or a meta charset
+    # naming another encoding cannot make the parser decode the text differently.
+    utf8 = decode_text(data).encode()
+    parser = lxml.html.HTMLParser(encoding="utf-8")
     fragment = _WHOLE_PAGE.search(data[:4096]) is None
     try:
         if fragment:
-            root = lxml.html.fragment_fromstring(text, create_parent="div")
+            root = lxml.html.fragment_fromstring(utf8, create_parent="div", parser=parser)
             return _state(root, doctype="", fragment=True, xhtml=False)
-        tree = lxml.html.document_fromstring(text).getroottree()
+        tree = lxml.html.document_fromstring(utf8, parser=parser).getroottree()
     except (etree.ParserError, ValueError) as error:
         raise CorruptDocument(f"the HTML cannot be parsed ({error})") from None
     _declare_utf8(tree.getroot())
@@ -131,6 +137,21 @@ def rebuild(state: _State, translated: list[Block]) -> bytes:
 def _state(root: etree._Element, **fields: object) -> tuple[list[Block], _State]:
     slots = collect(root, RULES)
     return read_blocks(slots), _State(root=root, slots=slots, **fields)  # type: ignore[arg-type]
+
+
+def numeric_entities(data: bytes) -> bytes:
+    """Replace HTML's named character references (&nbsp;) by numeric ones XML knows without a DTD.
+
+    XHTML chapters use the names the XHTML DTD defines, which is never loaded here.
+    """
+
+    def numeric(match: re.Match[bytes]) -> bytes:
+        name = match.group(1).decode("ascii")
+        if name in _XML_ENTITIES or name not in name2codepoint:
+            return match.group(0)
+        return f"&#{name2codepoint[name]};".encode()
+
+    return _NAMED_REFERENCE.sub(numeric, data)
 
 
 def _declare_utf8(root: etree._Element) -> None:
