@@ -9,6 +9,7 @@ Runs are written back where they were read, so every element and attribute stays
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,9 +61,9 @@ def localname(element: etree._Element) -> str:
 def collect(root: etree._Element, rules: Rules) -> list[list[Slot]]:
     """Return the blocks under root (root itself is one), each as its runs' slots in order."""
     blocks: list[list[Slot]] = []
-    pending = [root]
+    pending = deque([root])
     while pending:
-        block_element = pending.pop(0)
+        block_element = pending.popleft()
         slots: list[Slot] = []
         blocks.append(slots)
         _flow(block_element, rules, slots, pending, blocks)
@@ -73,7 +74,7 @@ def _flow(
     element: etree._Element,
     rules: Rules,
     slots: list[Slot],
-    pending: list[etree._Element],
+    pending: deque[etree._Element],
     blocks: list[list[Slot]],
 ) -> None:
     """Add element's text and its inline descendants' runs to slots; queue nested blocks."""
