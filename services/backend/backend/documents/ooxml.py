@@ -158,15 +158,25 @@ def _paragraph_runs(root: etree._Element, flavour: Flavour) -> list[list[list[et
         previous_run: etree._Element | None = None
         for element, run in texts:
             key = _format_key(run, flavour)
-            # A new run starts when the formatting changes, or inside one w:r when a tab or
-            # break separates two text elements (merging them would move the tab).
-            if key != previous_key or (run is not None and run is previous_run):
-                grouped.append([element])
-            else:
+            # Runs of one formatting merge only when they are next to each other and hold text
+            # alone: merging across a tab, a break, an image or a text box would move the words.
+            if key == previous_key and _adjacent(previous_run, run, flavour):
                 grouped[-1].append(element)
+            else:
+                grouped.append([element])
             previous_key, previous_run = key, run
         grouped_all.append(grouped)
     return grouped_all
+
+
+def _adjacent(
+    previous: etree._Element | None, run: etree._Element | None, flavour: Flavour
+) -> bool:
+    """Return whether two runs follow each other directly and carry nothing but text."""
+    if previous is None or run is None or previous is run or previous.getnext() is not run:
+        return False
+    allowed = {flavour.text, flavour.properties}
+    return all(child.tag in allowed for r in (previous, run) for child in r)
 
 
 def _owners(
