@@ -50,10 +50,10 @@ def test_a_word_text_box_is_its_own_block_inside_its_paragraph() -> None:
 
 
 def test_word_runs_split_mid_word_with_one_formatting_are_one_run() -> None:
-    """Word splits runs for edit history; such neighbours are translated as one text."""
+    """Word splits runs for edit history and spelling marks; such neighbours are one text."""
     split_word = (
-        f'<w:p xmlns:w="{W}"><w:r><w:t>Die Zwie</w:t></w:r><w:r><w:t>belsuppe ist heiß.</w:t>'
-        "</w:r></w:p>"
+        f'<w:p xmlns:w="{W}"><w:r><w:t>Die Zwie</w:t></w:r><w:proofErr w:type="spellStart"/>'
+        "<w:r><w:t>belsuppe ist heiß.</w:t></w:r></w:p>"
     )
     source = zipfile.ZipFile(io.BytesIO(docx_bytes()))
     document = etree.fromstring(source.read("word/document.xml"))

@@ -38,6 +38,11 @@ S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _OFFICE = "application/vnd.openxmlformats-officedocument."
+#: Elements that mark positions (spelling errors, bookmarks, page breaks) and carry no content.
+_MARKERS = frozenset(
+    f"{{{W}}}{name}"
+    for name in ("proofErr", "bookmarkStart", "bookmarkEnd", "lastRenderedPageBreak", "noProof")
+)
 
 
 @dataclass(frozen=True)
@@ -173,9 +178,14 @@ def _adjacent(
     previous: etree._Element | None, run: etree._Element | None, flavour: Flavour
 ) -> bool:
     """Return whether two runs follow each other directly and carry nothing but text."""
-    if previous is None or run is None or previous is run or previous.getnext() is not run:
+    if previous is None or run is None or previous is run:
         return False
-    allowed = {flavour.text, flavour.properties}
+    between = previous.getnext()
+    while between is not None and between.tag in _MARKERS:
+        between = between.getnext()
+    if between is not run:
+        return False
+    allowed = {flavour.text, flavour.properties} | _MARKERS
     return all(child.tag in allowed for r in (previous, run) for child in r)
 
 
