@@ -71,6 +71,22 @@ class Settings(BaseSettings):
 
     # --- API ---
     max_text_chars: int = Field(1_000_000, ge=1, description="Longer texts get 413")
+    max_file_bytes: int = Field(
+        25 * 1024 * 1024,
+        ge=1,
+        description="Larger documents get 413 (/translate_file, /v1/documents)",
+    )
+    # An hour: long enough for a client to fetch its file after a long document, short enough that
+    # the bounded store below rarely fills (README: Documents).
+    file_retention_s: float = Field(
+        3600.0, gt=0, description="How long a translated file waits for /download_file"
+    )
+    file_store_bytes: int = Field(
+        512 * 1024 * 1024, ge=0, description="Memory for translated files; oldest dropped first"
+    )
+    file_peers: str = Field(
+        "", description="DNS name of every backend replica (tasks.backend); '' = one replica"
+    )
     source_language: str = Field("de", description="The model's source language code")
     target_language: str = Field("en", description="The model's target language code")
     replica_name: str = Field(

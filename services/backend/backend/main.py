@@ -12,9 +12,10 @@ from backend import __doc__ as package_doc
 from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestLogMiddleware
-from backend.api.routes import health, libretranslate, summarise, translate
+from backend.api.routes import documents, files, health, libretranslate, summarise, translate
 from backend.config import Settings
 from backend.engines.loader import load_engine
+from backend.file_store import FileStore
 from backend.metrics import Metrics
 from backend.service import BackendState, EngineFactory
 from backend.summary_engine import load_summary_engine
@@ -54,9 +55,19 @@ def create_app(
     )
     app.state.backend = state
     app.state.summaries = summaries
+    app.state.files = FileStore(
+        retention_s=settings.file_retention_s, max_bytes=settings.file_store_bytes
+    )
     install_error_handlers(app)
     install_docs(app)
-    routers = (translate.router, libretranslate.router, summarise.router, health.router)
+    routers = (
+        translate.router,
+        libretranslate.router,
+        summarise.router,
+        documents.router,
+        files.router,
+        health.router,
+    )
     for router in routers:
         app.include_router(router)
     # Metrics label requests by route; any other path (scanners, typos) is "other".

@@ -80,3 +80,52 @@ def tiny_engines(tiny_model, tmp_path_factory):
 def tiny_engine(request, tiny_engines):
     """Each real engine on the tiny model in turn."""
     return tiny_engines[request.param]
+
+
+# --- documents: the real backend in-process on the tiny model (CTranslate2) ---
+
+
+@pytest.fixture(scope="module")
+def ct2_engine(tiny_model, tmp_path_factory):
+    """Load the CTranslate2 engine on the tiny model once per module."""
+    from backend.config import Settings
+    from backend.engines.loader import load_engine
+
+    cache_dir = tmp_path_factory.mktemp("ct2-cache")
+    settings = Settings(model=str(tiny_model), engine="ctranslate2", model_cache_dir=cache_dir)
+    return load_engine(settings)
+
+
+@pytest.fixture
+async def documents_client(ct2_engine, tiny_model, tmp_path):
+    """A ready in-process backend on the tiny model (lifespan run), for the documents tests."""
+    import asyncio
+
+    import httpx
+    from backend.config import Settings
+    from backend.main import create_app
+
+    settings = Settings(model=str(tiny_model), model_cache_dir=tmp_path, replica_name="docs")
+    app = create_app(settings, engine_factory=lambda _: ct2_engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend.test") as client:
+            deadline = asyncio.get_running_loop().time() + 30
+            while (await client.get("/readyz")).status_code != 200:
+                assert asyncio.get_running_loop().time() < deadline, "never became ready"
+                await asyncio.sleep(0.02)
+            yield client
+
+
+@pytest.fixture
+def translate_doc(documents_client):
+    """Return ``async (name, data) -> bytes``: the file translated by POST /v1/documents."""
+
+    async def translate(name: str, data: bytes) -> bytes:
+        response = await documents_client.post(
+            "/v1/documents", files={"file": (name, data)}, data={"source": "de", "target": "en"}
+        )
+        assert response.status_code == 200, response.text
+        return response.content
+
+    return translate

@@ -17,6 +17,7 @@ from frontend.logging_setup import request_id_var
 from frontend.metrics import Metrics
 from frontend.resources import open_resources
 from frontend.state import EXTENSION_KEY, AppState
+from frontend.uploads import InMemoryUploadsRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def create_app(config: Settings | None = None) -> Quart:
     """Build a frontend app from `config` (default: the environment); open nothing yet."""
     settings = config if config is not None else Settings.from_env()
     app = Quart(__name__)
+    app.request_class = InMemoryUploadsRequest
     max_body = settings.max_text_chars * 12 + _FORM_OVERHEAD_BYTES
     app.config.update(
         SECRET_KEY=settings.secret_key.get(),
@@ -81,9 +83,9 @@ def create_app(config: Settings | None = None) -> Quart:
 
 
 def _register_blueprints(app: Quart) -> None:
-    from frontend.blueprints import articles, history, ops, query, translate
+    from frontend.blueprints import articles, documents, history, ops, query, translate
 
-    for module in (translate, history, query, ops, articles):
+    for module in (translate, history, query, ops, articles, documents):
         app.register_blueprint(module.blueprint)
 
 

@@ -152,7 +152,10 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> DbTarget:
         url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'translations.db'}"
         return DbTarget("sqlite", url, url)
     server: MariaDB = request.getfixturevalue("mariadb")
-    server.admin(f"DROP TABLE IF EXISTS {APP_DATABASE}.translations, {APP_DATABASE}.schema_version")
+    server.admin(
+        f"DROP TABLE IF EXISTS {APP_DATABASE}.translations, {APP_DATABASE}.schema_version, "
+        f"{APP_DATABASE}.documents"
+    )
     return DbTarget(
         "mariadb",
         server.url(APP_USER, APP_PASSWORD),

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.config import Settings
+from backend.file_store import FileStore
 from backend.service import BackendState
 from backend.translator import Translator
 
@@ -29,6 +30,11 @@ def get_translator(state: StateDep) -> Translator:
     return state.ready_translator()
 
 
+def get_files(request: Request) -> FileStore:
+    """Return the store of translated files waiting for /download_file."""
+    return request.app.state.files
+
+
 def get_request_id(request: Request) -> str:
     """Return the id the request-log middleware gave this request."""
     return request.state.request_id
@@ -37,6 +43,7 @@ def get_request_id(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TranslatorDep = Annotated[Translator, Depends(get_translator)]
 RequestIdDep = Annotated[str, Depends(get_request_id)]
+FilesDep = Annotated[FileStore, Depends(get_files)]
 
 
 def note(request: Request, **fields: int | str) -> None:

@@ -14,12 +14,17 @@ from backend.errors import NotReady, ServiceError, UnsupportedPair
 logger = logging.getLogger(__name__)
 
 #: LibreTranslate clients read {"error": ...}; our own API speaks FastAPI's {"detail": ...}.
-LIBRETRANSLATE_PATHS = frozenset({"/translate", "/languages"})
+LIBRETRANSLATE_PATHS = frozenset({"/translate", "/languages", "/translate_file"})
+LIBRETRANSLATE_PREFIXES = ("/download_file/",)
+
+
+def _libretranslate(path: str) -> bool:
+    return path in LIBRETRANSLATE_PATHS or path.startswith(LIBRETRANSLATE_PREFIXES)
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> JSONResponse:
     """Return a JSON error in the dialect of the endpoint that was called."""
-    key = "error" if request.url.path in LIBRETRANSLATE_PATHS else "detail"
+    key = "error" if _libretranslate(request.url.path) else "detail"
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse({key: message, **extra}, status_code=status, headers=headers)
 
@@ -44,7 +49,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
         for problem in error.errors()
     ]
     message = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in problems)
-    if request.url.path in LIBRETRANSLATE_PATHS:
+    if _libretranslate(request.url.path):
         return JSONResponse({"error": f"Invalid request: {message}"}, status_code=422)
     return JSONResponse({"detail": problems}, status_code=422)
 

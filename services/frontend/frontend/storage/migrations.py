@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from frontend.storage import schema
+from frontend.storage import documents, schema
 from frontend.storage.errors import MigrationLockTimeout, StorageUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create translations", _create_translations_v1),
     Migration(2, "store segment boundaries", _add_segment_lengths_v2),
     Migration(3, "add article source url and title", _add_article_source_v3),
+    Migration(4, "create documents", documents.create_documents_v4),
 )
 
 
