@@ -167,7 +167,7 @@ class _Builder:
         parser.close()
         line_starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
         starts = [line_starts[line - 1] + column for *_, (line, column) in parser.events]
-        ends = [*starts[1:], len(self.source)]
+        ends = [*starts[1:], len(self.source)][: len(starts)]
         for (kind, tag, attrs, _), start, end in zip(parser.events, starts, ends, strict=True):
             if end > start:
                 self._event(kind, tag, attrs, self.source[start:end])

@@ -18,6 +18,8 @@ from backend.segmentation import Segment, segment, split_segment
 
 #: Texts longer than this are segmented and tokenized in a worker thread, not on the event loop.
 OFFLOAD_CHARS = 256
+#: Segments yielded between two pauses that let other requests in.
+PAUSE_EVERY_SEGMENTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,10 @@ class Translator:
                 text = plan.prefixes[index] + translation
                 if index == total - 1:
                     text += plan.trailer
+                if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
+                    # Cached and repeated segments complete without suspending; a long run of
+                    # them would hold the event loop (issue #12: /healthz must stay fast).
+                    await asyncio.sleep(0)
                 yield StreamedSegment(index, total, text)
         finally:
             _release(futures)

@@ -9,6 +9,7 @@ between them; the batches stay full (``MAX_IN_FLIGHT`` is several engine batches
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from backend.markup import MarkupDocument
@@ -17,6 +18,8 @@ from backend.translator import Translated, Translator
 #: Texts of one request translated at once: enough for every worker's batch, few enough that
 #: other requests' segments are never queued behind thousands of this one's.
 MAX_IN_FLIGHT = 64
+#: Event-loop time the workers of one request use before others get their turn.
+SLICE_S = 0.005
 #: Documents longer than this are parsed and rendered in a worker thread.
 OFFLOAD_MARKUP_CHARS = 4096
 
@@ -24,13 +27,31 @@ OFFLOAD_MARKUP_CHARS = 4096
 async def bounded_map(
     work: Callable[[str], Awaitable[str]], items: Sequence[str], limit: int = MAX_IN_FLIGHT
 ) -> list[str]:
-    """Return [await work(item) for item in items], with at most limit of them running at once."""
+    """Return [await work(item) for item in items], with at most limit of them running at once.
+
+    Cache hits complete without suspending, so the workers share a time slice per event-loop
+    iteration: once SLICE_S is spent, every worker yields until the loop has polled its sockets.
+    """
+    loop = asyncio.get_running_loop()
     results: list[str] = [""] * len(items)
     indexes = iter(range(len(items)))
+    # Set while the slice lasts; cleared when it is spent, set again on the next iteration.
+    turn = asyncio.Event()
+    turn.set()
+    slice_started = time.perf_counter()
+
+    def next_turn() -> None:
+        nonlocal slice_started
+        slice_started = time.perf_counter()
+        turn.set()
 
     async def worker() -> None:
         for index in indexes:
+            await turn.wait()
             results[index] = await work(items[index])
+            if turn.is_set() and time.perf_counter() - slice_started > SLICE_S:
+                turn.clear()
+                loop.call_soon(next_turn)  # after the workers queued now, before the next poll
 
     workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, len(items)))]
     try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from backend.api.api_keys import ApiKeys
 from backend.api.deps import RequestIdDep, StateDep, note
@@ -116,10 +117,10 @@ def _check_available(source: str, target: str, targets: dict[str, list[str]]) ->
         )
 
 
-@router.post("/translate", openapi_extra=_FORM_DOC)
+@router.post("/translate", openapi_extra=_FORM_DOC, response_class=JSONResponse)
 async def translate(
     request: Request, state: StateDep, lt: LtStateDep, request_id: RequestIdDep
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Translate q (a string or a list of strings), LibreTranslate-style."""
     params = await read_params(request, state.settings)
     lt.api_keys.check(params)
@@ -142,7 +143,9 @@ async def translate(
         answer["detectedLanguage"] = [detected] * len(job.texts) if job.batch else detected
     if job.alternatives > 0:
         answer["alternatives"] = [[] for _ in job.texts] if job.batch else []
-    return answer
+    # A JSONResponse, not a dict: FastAPI's jsonable_encoder walks 30,000 items in Python
+    # (0.5 s on the event loop); the answer holds nothing but JSON types already.
+    return JSONResponse(answer)
 
 
 @router.post("/detect", openapi_extra=_FORM_DOC)
