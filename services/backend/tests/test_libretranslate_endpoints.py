@@ -4,6 +4,7 @@ never-a-500 guarantee, in-process on the real CTranslate2 engine (tiny model).""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -211,3 +212,30 @@ async def test_an_unexpected_error_is_a_json_500_with_the_request_id(
     assert response.status_code == 500
     assert response.json() == {"error": "internal error"}
     assert response.headers["x-request-id"] == "req-42"
+
+
+HTML = '<p class="x">Guten <b>Morgen</b>, Welt.</p><pre>Code bleibt</pre><!-- Notiz -->'
+
+
+async def test_format_html_keeps_the_markup_on_libretranslate(lt_client) -> None:
+    response = await lt_client.post(
+        "/translate", json={"q": [HTML, "Hallo."], "source": "de", "target": "en", "format": "html"}
+    )
+    translated = response.json()["translatedText"]
+    assert re.findall(r"<[^>]*>", translated[0]) == re.findall(r"<[^>]*>", HTML)
+    assert "<pre>Code bleibt</pre><!-- Notiz -->" in translated[0]
+    assert "Guten" not in translated[0]
+
+
+@pytest.mark.parametrize("path", ["/v1/translate", "/v1/translate/stream"])
+async def test_format_html_on_v1(lt_client, path) -> None:
+    response = await lt_client.post(path, json={"text": HTML, "format": "html"})
+    assert response.status_code == 200
+    if path.endswith("stream"):
+        lines = [json.loads(line) for line in response.text.splitlines()]
+        translated, done = lines[0]["text"], lines[-1]
+        assert done["done"] is True
+    else:
+        translated = response.json()["translation"]
+        assert response.json()["segments"] == 1
+    assert re.findall(r"<[^>]*>", translated) == re.findall(r"<[^>]*>", HTML)
