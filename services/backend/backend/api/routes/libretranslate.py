@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from backend.alternatives import alternatives
 from backend.api.api_keys import ApiKeys
 from backend.api.deps import RequestIdDep, StateDep, note
 from backend.api.errors import LibreTranslateError
@@ -28,6 +29,7 @@ from backend.api.lt_request import (
     translate_job,
 )
 from backend.api.lt_work import translate_texts
+from backend.engines.base import EngineError
 from backend.language_id import Detection, LanguageIdentifier, is_translatable
 from backend.service import BackendState
 
@@ -142,10 +144,33 @@ async def translate(
     if job.source == "auto":
         answer["detectedLanguage"] = [detected] * len(job.texts) if job.batch else detected
     if job.alternatives > 0:
-        answer["alternatives"] = [[] for _ in job.texts] if job.batch else []
+        found = await _alternatives(state, job, translated, source)
+        answer["alternatives"] = found if job.batch else found[0]
     # A JSONResponse, not a dict: FastAPI's jsonable_encoder walks 30,000 items in Python
     # (0.5 s on the event loop); the answer holds nothing but JSON types already.
     return JSONResponse(answer)
+
+
+async def _alternatives(
+    state: BackendState, job: TranslateJob, translated: list[str], source: str
+) -> list[list[str]]:
+    """Return each text's alternatives; none for HTML and the identity, as in LibreTranslate."""
+    engine = state.engine
+    if job.format == "html" or source == job.target or engine is None:
+        return [[] for _ in job.texts]
+    if not hasattr(engine, "translate_alternatives"):
+        return [[] for _ in job.texts]
+
+    def all_alternatives() -> list[list[str]]:
+        return [
+            alternatives(engine, text, best, job.alternatives)  # type: ignore[arg-type]
+            for text, best in zip(job.texts, translated, strict=True)
+        ]
+
+    try:
+        return await asyncio.to_thread(all_alternatives)
+    except EngineError:
+        raise LibreTranslateError(500, "Cannot translate text: the engine failed") from None
 
 
 @router.post("/detect", openapi_extra=_FORM_DOC)
