@@ -19,7 +19,7 @@ from backend.translator import Translated, Translator
 #: other requests' segments are never queued behind thousands of this one's.
 MAX_IN_FLIGHT = 64
 #: Event-loop time the workers of one request use before others get their turn.
-SLICE_S = 0.005
+SLICE_S = 0.001
 #: Documents longer than this are parsed and rendered in a worker thread.
 OFFLOAD_MARKUP_CHARS = 4096
 
