@@ -239,3 +239,31 @@ async def test_format_html_on_v1(lt_client, path) -> None:
         translated = response.json()["translation"]
         assert response.json()["segments"] == 1
     assert re.findall(r"<[^>]*>", translated) == re.findall(r"<[^>]*>", HTML)
+
+
+FORM_NAMES = st.sampled_from(["q", "source", "target", "format", "alternatives", "api_key", "s"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    route=st.sampled_from(["/translate", "/detect", "/suggest"]),
+    pairs=st.lists(st.tuples(FORM_NAMES, st.text(max_size=20)), max_size=6),
+    in_query=st.booleans(),
+)
+async def test_no_form_or_query_input_gets_a_500(lt_client, route, pairs, in_query) -> None:
+    """Any form or query string (control characters, odd Unicode, repeated fields) is answered."""
+    if in_query:
+        response = await lt_client.post(route, params=pairs)
+    else:
+        response = await lt_client.post(route, data=dict(pairs))
+    assert response.status_code < 500, response.text
+    assert "x-request-id" in response.headers
+
+
+async def test_invalid_utf8_in_a_form_gets_an_answer(lt_client) -> None:
+    body = b"q=%ff%fe%ed%a0%80&source=de&target=en"
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    response = await lt_client.post("/translate", content=body, headers=headers)
+    assert response.status_code < 500, response.text
