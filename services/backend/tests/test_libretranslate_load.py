@@ -14,14 +14,13 @@ import time
 import httpx
 import pytest
 
-#: Both at once are not held to these bounds yet: the segmenter's thread (pure-Python pysbd, 12 s
-#: for 1,000,000 characters) and the list's work on the loop share the GIL, and p95 rises to
-#: ~0.35 s on a loaded 2-core machine (docs/libretranslate.md, "Known differences").
 #: Before the fix one request of 30,000 items held /healthz for 11-15 s.
 HEALTHZ_P95_LIMIT_S = 0.1
-#: The worst single answer: on a 2-core machine shared by other test runs (load 10-20), the OS
-#: and the engine's threads (GIL) delay a few answers past 100 ms though the loop is free.
-HEALTHZ_MAX_LIMIT_S = 0.5
+#: The worst single answer, well inside Traefik's 2 s health-check timeout: on a 2-core machine
+#: the OS and the GIL (the segmenter's and tokenizer's threads) delay a few answers past 100 ms
+#: though the loop is free; measured 0.06-0.24 s, and up to 1.1 s with the machine saturated by
+#: other test runs (load 20 on 2 cores), when p95 rose to 0.37 s too.
+HEALTHZ_MAX_LIMIT_S = 1.0
 SENTENCE = "Das ist ein Satz. "
 
 
@@ -50,11 +49,10 @@ def _healthz_while(url: str, payloads: list[dict]) -> list[float]:
     return latencies
 
 
-def _assert_fast(latencies: list[float], *, check_max: bool = True) -> None:
+def _assert_fast(latencies: list[float]) -> None:
     p95 = statistics.quantiles(latencies, n=20)[-1]
     assert p95 < HEALTHZ_P95_LIMIT_S, sorted(latencies)[-10:]
-    if check_max:
-        assert max(latencies) < HEALTHZ_MAX_LIMIT_S, sorted(latencies)[-10:]
+    assert max(latencies) < HEALTHZ_MAX_LIMIT_S, sorted(latencies)[-10:]
 
 
 @pytest.mark.slow
@@ -67,7 +65,14 @@ def test_healthz_stays_fast_while_a_30000_item_list_is_translated(backend_url) -
 @pytest.mark.slow
 def test_healthz_stays_fast_while_a_million_character_text_is_translated(backend_url) -> None:
     text = (SENTENCE * (1_000_000 // len(SENTENCE) + 1))[:1_000_000]
-    # No bound on the worst answer here: the translator tokenizes all 55,000 sentences in one
-    # sentencepiece call that holds the GIL for 0.2-0.7 s (translator internals, not this API).
-    latencies = _healthz_while(backend_url, [{"q": text, "source": "de", "target": "en"}])
-    _assert_fast(latencies, check_max=False)
+    _assert_fast(_healthz_while(backend_url, [{"q": text, "source": "de", "target": "en"}]))
+
+
+@pytest.mark.slow
+def test_healthz_stays_fast_while_both_are_in_flight(backend_url) -> None:
+    text = (SENTENCE * (1_000_000 // len(SENTENCE) + 1))[:1_000_000]
+    payloads = [
+        {"q": ["Ja."] * 30_000, "source": "de", "target": "en"},
+        {"q": text, "source": "de", "target": "en"},
+    ]
+    _assert_fast(_healthz_while(backend_url, payloads))

@@ -67,8 +67,12 @@ async def translate_texts(
 ) -> list[str]:
     """Translate each text (as plain text, or as HTML keeping its markup), in order."""
 
+    # One text is prepared on the loop when short, as always; a list's texts in worker threads.
+    offload = len(texts) > 1
+
     async def plain(text: str) -> str:
-        return (await translator.translate(text, request_id=request_id)).translation
+        translated = await translator.translate(text, request_id=request_id, offload=offload)
+        return translated.translation
 
     if not html:
         return await bounded_map(plain, texts)
