@@ -113,6 +113,21 @@ class Settings(BaseSettings):
     )
     summary_max_points: int = Field(5, ge=1, le=20, description="Key points per summary at most")
 
+    # --- LibreTranslate compatibility (names as LibreTranslate's where natural) ---
+    batch_limit: int = Field(100_000, ge=1, description="Most texts in one LibreTranslate q list")
+    alternatives_limit: int = Field(
+        3, ge=0, description="Most alternative translations one LibreTranslate request may ask"
+    )
+    cors_origins: str = Field(
+        "*", description="Origins allowed by CORS, comma-separated; * = any, empty = CORS off"
+    )
+    api_keys_file: Path | None = Field(
+        None, description="File of LibreTranslate API keys, one per line; unset = no keys"
+    )
+    api_keys_required: bool = Field(
+        True, description="With API_KEYS_FILE: every LibreTranslate translation needs a key"
+    )
+
     @property
     def max_wait_s(self) -> float:
         """Return MAX_WAIT_MS in seconds, as the scheduler takes it."""

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from starlette.middleware.cors import CORSMiddleware
 
 from backend import __doc__ as package_doc
+from backend.api.api_keys import ApiKeys
 from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestLogMiddleware
-from backend.api.routes import documents, files, health, libretranslate, summarise, translate
+from backend.api.routes import (
+    documents,
+    files,
+    health,
+    libretranslate,
+    libretranslate_meta,
+    summarise,
+    translate,
+)
 from backend.config import Settings
 from backend.engines.loader import load_engine
 from backend.file_store import FileStore
+from backend.language_id import LanguageIdentifier
 from backend.metrics import Metrics
 from backend.service import BackendState, EngineFactory
 from backend.summary_engine import load_summary_engine
@@ -34,14 +46,19 @@ def create_app(
     metrics = Metrics(CollectorRegistry(auto_describe=True))
     state = BackendState(settings, metrics, engine_factory, on_fatal=on_fatal)
     summaries = SummaryState(settings, summary_engine_factory, on_fatal=on_fatal)
+    identifier = LanguageIdentifier([settings.source_language, settings.target_language])
+    api_keys = ApiKeys.from_file(settings.api_keys_file, required=settings.api_keys_required)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start()
         summaries.start(after=state.loaded())
+        # The language model takes ~0.6 s to load: do it now, off the loop, not on first use.
+        loading = asyncio.create_task(asyncio.to_thread(identifier.load))
         try:
             yield
         finally:
+            await asyncio.gather(loading, return_exceptions=True)
             await summaries.aclose()
             await state.aclose()
 
@@ -58,11 +75,13 @@ def create_app(
     app.state.files = FileStore(
         retention_s=settings.file_retention_s, max_bytes=settings.file_store_bytes
     )
+    app.state.libretranslate = libretranslate.LibreTranslateState(identifier, api_keys)
     install_error_handlers(app)
     install_docs(app)
     routers = (
         translate.router,
         libretranslate.router,
+        libretranslate_meta.router,
         summarise.router,
         documents.router,
         files.router,
@@ -72,7 +91,25 @@ def create_app(
         app.include_router(router)
     # Metrics label requests by route; any other path (scanners, typos) is "other".
     paths = {route.path for router in routers for route in router.routes} | set(DOC_PATHS)
+    _install_cors(app, settings.cors_origins)
+    # Added last, so outermost: CORS answers (preflights too) carry X-Request-ID as well.
     app.add_middleware(
         RequestLogMiddleware, metrics=metrics, replica=settings.replica_name, routes=lambda: paths
     )
     return app
+
+
+def _install_cors(app: FastAPI, origins_setting: str) -> None:
+    """Allow browsers on other origins (extensions, web apps) to call the API, as LibreTranslate
+    does (it sends Access-Control-Allow-Origin: * on every answer)."""
+    origins = [origin.strip() for origin in origins_setting.split(",") if origin.strip()]
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "X-Backend-Replica"],
+        max_age=20 * 24 * 3600,  # LibreTranslate's 20 days
+    )

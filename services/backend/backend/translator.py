@@ -18,6 +18,8 @@ from backend.segmentation import Segment, segment, split_segment
 
 #: Texts longer than this are segmented and tokenized in a worker thread, not on the event loop.
 OFFLOAD_CHARS = 256
+#: Segments yielded between two pauses that let other requests in.
+PAUSE_EVERY_SEGMENTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +69,13 @@ class Translator:
         self._cache = cache
         self._offload_chars = offload_chars
 
-    async def translate(self, text: str, *, request_id: str) -> Translated:
-        """Translate text whole; whitespace-only text comes back unchanged with 0 segments."""
-        plan = await self._plan(text)
+    async def translate(self, text: str, *, request_id: str, offload: bool = False) -> Translated:
+        """Translate text whole; whitespace-only text comes back unchanged with 0 segments.
+
+        offload: prepare it in a worker thread however short it is (the many texts of a list:
+        their preparation, on the event loop, added up to seconds).
+        """
+        plan = await self._plan(text, offload=offload)
         if not plan.tokens:
             return Translated(text, 0)
         async with aclosing(self._translate_plan(plan, request_id)) as parts_iter:
@@ -93,9 +99,9 @@ class Translator:
             async for part in parts:
                 yield part
 
-    async def _plan(self, text: str) -> _Plan:
+    async def _plan(self, text: str, *, offload: bool = False) -> _Plan:
         """Segment and tokenize text, off the event loop when it is long (blocking CPU work)."""
-        if len(text) > self._offload_chars:
+        if offload or len(text) > self._offload_chars:
             return await asyncio.to_thread(self._prepare, text)
         return self._prepare(text)
 
@@ -129,12 +135,16 @@ class Translator:
     async def _translate_plan(self, plan: _Plan, request_id: str) -> AsyncIterator[StreamedSegment]:
         """Serve cache hits, submit the misses in one call, and yield the segments in order."""
         total = len(plan.tokens)
-        cached = [self._cache.get(seq) for seq in plan.tokens]
+        cached: list[str | None] = []
         # A sentence repeated within one text is translated once.
         slots: dict[tuple[str, ...], int] = {}
-        for seq, hit in zip(plan.tokens, cached, strict=True):
+        for index, seq in enumerate(plan.tokens):
+            hit = self._cache.get(seq)
+            cached.append(hit)
             if hit is None:
                 slots.setdefault(tuple(seq), len(slots))
+            if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
+                await asyncio.sleep(0)  # 55,000 lookups in a row held the loop for 0.1 s
         futures = self._scheduler.submit(request_id, [list(key) for key in slots]) if slots else []
         try:
             for index, (seq, hit) in enumerate(zip(plan.tokens, cached, strict=True)):
@@ -147,6 +157,10 @@ class Translator:
                 if index == total - 1:
                     text += plan.trailer
                     source += plan.trailer
+                if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
+                    # Cached and repeated segments complete without suspending; a long run of
+                    # them would hold the event loop (issue #12: /healthz must stay fast).
+                    await asyncio.sleep(0)
                 yield StreamedSegment(index, total, text, source=source)
         finally:
             _release(futures)

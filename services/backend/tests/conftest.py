@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -129,3 +130,44 @@ def translate_doc(documents_client):
         return response.content
 
     return translate
+
+
+# --- in-process apps for the LibreTranslate API tests ---
+
+
+@pytest.fixture
+def lt_settings(tiny_model, tmp_path):
+    """Settings for the LibreTranslate API tests: tiny model, 5,000 characters at most."""
+    from backend.config import Settings
+
+    return Settings(model=str(tiny_model), model_cache_dir=tmp_path, max_text_chars=5_000)
+
+
+async def lt_client_for(settings, engine):
+    """Run an app's lifespan around engine; yield a client once the model is ready."""
+    import httpx
+    from backend.main import create_app
+
+    app = create_app(settings, engine_factory=lambda _: engine)
+    async with app.router.lifespan_context(app):
+        # raise_app_exceptions=False: a 500 must reach the test as a response, as a client sees.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lt.test") as client:
+            for _ in range(500):
+                if (await client.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.02)
+            yield client
+
+
+@pytest.fixture
+async def lt_client(lt_settings, tiny_engines: dict):
+    """An in-process app on the real CTranslate2 engine (tiny model), ready."""
+    async for client in lt_client_for(lt_settings, tiny_engines["ctranslate2"]):
+        yield client
+
+
+@pytest.fixture
+def lt_client_factory():
+    """Return lt_client_for: an async generator of a ready client for (settings, engine)."""
+    return lt_client_for

@@ -122,6 +122,31 @@ class CTranslate2Engine:
             results[i] = self.detokenize(output.hypotheses[0])
         return results
 
+    def translate_alternatives(self, batch: list[list[str]], count: int) -> list[list[str]]:
+        """Return up to count translations per sequence from the beam's n-best list, best first.
+
+        Optional engine capability (LibreTranslate's alternatives); empty sequences get [""].
+        """
+        results: list[list[str]] = [[""] for _ in batch]
+        work = [i for i, tokens in enumerate(batch) if tokens]
+        if not work:
+            return results
+        sources = [[*batch[i], EOS] for i in work]
+        limit = self._decoding.max_output_tokens(max(map(len, sources)), self.max_input_tokens)
+        try:
+            outputs = self._translator.translate_batch(
+                sources,
+                beam_size=max(self._decoding.beam_size, count),
+                num_hypotheses=count,
+                max_decoding_length=limit,
+                max_input_length=0,
+            )
+        except (RuntimeError, ValueError) as error:
+            raise EngineError(f"CTranslate2 failed on a batch of {len(sources)}") from error
+        for i, output in zip(work, outputs, strict=True):
+            results[i] = [self.detokenize(hypothesis) for hypothesis in output.hypotheses]
+        return results
+
     def detokenize(self, pieces: list[str]) -> str:
         """Join target pieces into text with the target sentencepiece model."""
         # Like MarianTokenizer: pieces sentencepiece does not know pass through verbatim, and

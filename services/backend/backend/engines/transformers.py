@@ -66,7 +66,24 @@ class TransformersEngine:
             results[i] = text
         return results
 
-    def _generate(self, sources: list[list[str]]) -> list[str]:
+    def translate_alternatives(self, batch: list[list[str]], count: int) -> list[list[str]]:
+        """Return up to count translations per sequence from the beam's n-best list, best first.
+
+        Optional engine capability (LibreTranslate's alternatives); empty sequences get [""].
+        """
+        results: list[list[str]] = [[""] for _ in batch]
+        work = [i for i, tokens in enumerate(batch) if tokens]
+        if not work:
+            return results
+        try:
+            texts = self._generate([batch[i] for i in work], count=count)
+        except (RuntimeError, ValueError) as error:
+            raise EngineError(f"transformers failed on a batch of {len(work)}") from error
+        for row, i in enumerate(work):
+            results[i] = texts[row * count : (row + 1) * count]
+        return results
+
+    def _generate(self, sources: list[list[str]], *, count: int = 1) -> list[str]:
         torch = self._torch
         tokenizer = self._tokenizer
         ids = [
@@ -83,7 +100,8 @@ class TransformersEngine:
             output = self._model.generate(
                 input_ids=input_ids.to(self.device),
                 attention_mask=attention_mask.to(self.device),
-                num_beams=self._decoding.beam_size,
+                num_beams=max(self._decoding.beam_size, count),
+                num_return_sequences=count,
                 # +1: generate counts the decoder start token, CTranslate2 does not.
                 max_length=limit + 1,
             )

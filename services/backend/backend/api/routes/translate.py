@@ -7,12 +7,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from backend.api.deps import RequestIdDep, StateDep, TranslatorDep, note
+from backend.api.lt_work import translate_html
 from backend.engines.base import EngineError
 from backend.errors import LanguagePair, check_pair, check_text
 from backend.service import BackendState
@@ -34,6 +36,16 @@ class TranslateRequest(BaseModel):
     text: str = Field(description="Plain text; lines, blank lines, bullets and indentation kept")
     source: str = Field("de", description="Source language code")
     target: str = Field("en", description="Target language code")
+    format: Literal["text", "html"] = Field(
+        "text", description="html: markup kept, text translated in context (backend/markup.py)"
+    )
+
+    @field_validator("text", "source", "target")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        # JSON may escape lone surrogates ("\ud800"): no text, and no answer could encode them.
+        value.encode("utf-8")
+        return value
 
 
 class TranslateResponse(BaseModel):
@@ -64,7 +76,10 @@ async def translate(
     """Translate a text whole; whitespace-only text comes back unchanged."""
     started = time.perf_counter()
     _admit(body, state, request)
-    result = await translator.translate(body.text, request_id=request_id)
+    if body.format == "html":
+        [result] = await translate_html(translator, [body.text], request_id)
+    else:
+        result = await translator.translate(body.text, request_id=request_id)
     state.metrics.segments.labels("translate").inc(result.segments)
     note(request, segments=result.segments)
     engine = state.engine
@@ -99,7 +114,10 @@ async def translate_stream(
 ) -> StreamingResponse:
     """Stream the translation as NDJSON, one line per segment in order, then a done line."""
     _admit(body, state, request)
-    lines = _ndjson(translator, body.text, request_id, state, request)
+    if body.format == "html":
+        lines = _html_ndjson(translator, body.text, request_id)
+    else:
+        lines = _ndjson(translator, body.text, request_id, state, request)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 
@@ -133,6 +151,20 @@ async def _ndjson(
         note(request, segments=sent)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     yield _line({"done": True, "segments": sent, "duration_ms": duration_ms})
+
+
+async def _html_ndjson(translator: Translator, text: str, request_id: str) -> AsyncIterator[str]:
+    """Send HTML translated whole, as one segment line: tags are placed once all text is back."""
+    started = time.perf_counter()
+    try:
+        [result] = await translate_html(translator, [text], request_id)
+    except EngineError as error:
+        logger.error("html stream failed: %s", error)
+        yield _line({"done": False, "error": "the translation engine failed; retry later"})
+        return
+    yield _line({"index": 0, "total": 1, "text": result.translation})
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    yield _line({"done": True, "segments": result.segments, "duration_ms": duration_ms})
 
 
 def _line(payload: dict[str, object]) -> str:
