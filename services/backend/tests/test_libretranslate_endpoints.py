@@ -73,6 +73,8 @@ async def test_frontend_settings_describe_the_server(lt_client) -> None:
     assert body["apiKeys"] is False
     assert body["keyRequired"] is False
     assert body["suggestions"] is False
+    assert body["filesTranslation"] is True
+    assert {".docx", ".odt", ".pptx", ".srt", ".epub", ".pdf"} <= set(body["supportedFilesFormat"])
     assert body["language"]["source"] == {"code": "auto", "name": "Auto Detect"}
     assert body["language"]["target"]["code"] == "en"
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from backend.api.deps import StateDep
 from backend.api.errors import LibreTranslateError
 from backend.api.routes.libretranslate import LANGUAGE_NAMES, LtStateDep
+from backend.documents.detect import EXTENSIONS
 
 router = APIRouter(tags=["libretranslate"])
 
@@ -28,8 +29,9 @@ async def frontend_settings(state: StateDep, lt: LtStateDep) -> dict[str, Any]:
         "apiKeys": lt.api_keys.enabled,
         "keyRequired": lt.api_keys.enabled and lt.api_keys.required,
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": True,
+        # LibreTranslate lists the extensions /translate_file takes, dot included.
+        "supportedFilesFormat": sorted(EXTENSIONS),
         "language": {
             "source": {"code": "auto", "name": "Auto Detect"},
             "target": {"code": target, "name": LANGUAGE_NAMES.get(target, target)},
