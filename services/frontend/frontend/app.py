@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from quart import Quart, Response, g, request
 
-from frontend import csrf
+from frontend import access, csrf
 from frontend.config import Settings
 from frontend.errors import register_error_handlers
 from frontend.logging_setup import request_id_var
@@ -67,6 +67,7 @@ def create_app(config: Settings | None = None) -> Quart:
 
     @app.before_serving
     async def _open() -> None:
+        state.gate = access.Gate.from_settings(settings)
         state.resources = await open_resources(settings)
         log.info("frontend serving, backend=%s", settings.backend_url)
 
@@ -94,11 +95,14 @@ def _register_request_hooks(app: Quart, state: AppState) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request_id_var.set(g.request_id)
         g.started_s = time.monotonic()
+        # The login comes first: an anonymous request learns nothing, not even a CSRF refusal.
+        await access.guard()
         await csrf.require_csrf()
 
     @app.after_request
     async def _finish(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
+        access.finish(response)
         request_id = getattr(g, "request_id", "")
         if request_id:
             response.headers["X-Request-ID"] = request_id

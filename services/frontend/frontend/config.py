@@ -89,6 +89,23 @@ class Settings:
     secret_key: Secret = field(default_factory=lambda: Secret(""))
     #: Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
     session_cookie_secure: bool = False
+    #: htpasswd file of the operator's accounts (bcrypt; the one Traefik's basic auth reads):
+    #: every page but translating and health needs one of them. ADMIN_USERS_FILE.
+    admin_users_file: str = ""
+    #: Comma-separated networks whose X-Forwarded-For is believed (the proxies in front).
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+    #: Wrong passwords one client may send before it waits (doubling each time).
+    login_client_failures: int = 5
+    #: Wrong passwords for one account, from clients it never saw log in, before those wait.
+    login_account_failures: int = 20
+    #: Longest wait a wrong password can earn, in seconds.
+    login_max_lockout_s: float = 900.0
+    #: Translations (form and stream) per second and client, sustained, and at once.
+    translate_rate_per_s: float = 1.0
+    translate_burst: int = 10
+    #: Console statements per second and client, sustained, and at once.
+    query_rate_per_s: float = 1.0
+    query_burst: int = 10
     #: Log level name for the JSON logs.
     log_level: str = "INFO"
     #: Seconds between SIGTERM and closing the listener, /readyz saying 503 meanwhile: Traefik's
@@ -120,6 +137,15 @@ class Settings:
             pending_max_items=text.int("PENDING_MAX_ITEMS", 1000),
             secret_key=text.secret("SECRET_KEY"),
             session_cookie_secure=text.bool("SESSION_COOKIE_SECURE", False),
+            admin_users_file=text.str("ADMIN_USERS_FILE", ""),
+            trusted_proxies=text.str("TRUSTED_PROXIES", cls.trusted_proxies),
+            login_client_failures=text.int("LOGIN_CLIENT_FAILURES", 5),
+            login_account_failures=text.int("LOGIN_ACCOUNT_FAILURES", 20),
+            login_max_lockout_s=text.float("LOGIN_MAX_LOCKOUT_S", 900.0),
+            translate_rate_per_s=text.float("TRANSLATE_RATE_PER_S", 1.0),
+            translate_burst=text.int("TRANSLATE_BURST", 10),
+            query_rate_per_s=text.float("QUERY_RATE_PER_S", 1.0),
+            query_burst=text.int("QUERY_BURST", 10),
             log_level=text.str("LOG_LEVEL", "INFO").upper(),
             shutdown_drain_s=text.float("SHUTDOWN_DRAIN_S", 10.0),
         )
@@ -138,9 +164,16 @@ class Settings:
             "query_max_rows",
             "history_per_page",
             "pending_max_items",
+            "login_client_failures",
+            "login_account_failures",
+            "translate_burst",
+            "query_burst",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
+        for name in ("translate_rate_per_s", "query_rate_per_s", "login_max_lockout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.upper()} must be positive")
         if self.shutdown_drain_s < 0:
             raise ConfigError("SHUTDOWN_DRAIN_S must not be negative")
         if self.history_per_page > MAX_HISTORY_PER_PAGE:
@@ -159,6 +192,10 @@ class Settings:
             value = getattr(self, name).get()
             if value and value.lower() in PLACEHOLDER_SECRETS:
                 raise ConfigError(f"{name.upper()} is a placeholder; set a real secret")
+        if not self.admin_users_file:
+            raise ConfigError(
+                "ADMIN_USERS_FILE (the operator's htpasswd file) is required outside development"
+            )
         return self
 
     def database_dsn(self) -> str:

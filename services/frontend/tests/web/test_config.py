@@ -25,8 +25,14 @@ def test_development_generates_a_random_secret_key_per_process() -> None:
 def test_secret_is_read_from_file_with_trailing_newline_stripped(tmp_path) -> None:
     path = tmp_path / "secret_key"
     path.write_text(STRONG_KEY + "\n")
-    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY_FILE": str(path)})
+    env = {"ENVIRONMENT": "production", "SECRET_KEY_FILE": str(path), "ADMIN_USERS_FILE": "u"}
+    settings = Settings.from_env(env)
     assert settings.secret_key.get() == STRONG_KEY
+
+
+def test_production_requires_the_operators_users_file() -> None:
+    with pytest.raises(ConfigError, match="ADMIN_USERS_FILE"):
+        Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": STRONG_KEY})
 
 
 def test_secret_never_shows_in_repr() -> None:
