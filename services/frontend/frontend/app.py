@@ -34,16 +34,15 @@ SECURITY_HEADERS = {
 }
 # A request id from upstream (Traefik, a client) is kept only if it looks like one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# The form carries the text plus a few short fields; UTF-8 needs at most 4 bytes a character,
-# form encoding up to 3 characters a byte in the worst case.
-_FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def create_app(config: Settings | None = None) -> Quart:
     """Build a frontend app from `config` (default: the environment); open nothing yet."""
     settings = config if config is not None else Settings.from_env()
     app = Quart(__name__)
-    max_body = settings.max_text_chars * 12 + _FORM_OVERHEAD_BYTES
+    # Every route, the streamed one included: Quart refuses a larger Content-Length up front
+    # and counts a chunked body as it arrives (413 once past the limit).
+    max_body = settings.max_body_bytes
     app.config.update(
         SECRET_KEY=settings.secret_key.get(),
         SESSION_COOKIE_HTTPONLY=True,

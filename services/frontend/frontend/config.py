@@ -81,6 +81,12 @@ class Settings:
     query_max_rows: int = 1000
     #: Statement timeout of the SQL console, in seconds.
     query_timeout_s: float = 5.0
+    #: Longest value the console shows, in UTF-8 bytes (longer ones are cut and marked).
+    query_max_cell_bytes: int = 65_536
+    #: Largest console result, in bytes of text (rows beyond it are cut and the page says so).
+    query_max_result_bytes: int = 2 * 1024 * 1024
+    #: Console statements running at once in one frontend process; more get 429.
+    query_max_concurrent: int = 2
     #: Translations per history page.
     history_per_page: int = 20
     #: Finished translations kept in memory while the database is down.
@@ -133,6 +139,9 @@ class Settings:
             database_pool_recycle_s=text.int("DATABASE_POOL_RECYCLE_S", 280),
             query_max_rows=text.int("QUERY_MAX_ROWS", 1000),
             query_timeout_s=text.float("QUERY_TIMEOUT_S", 5.0),
+            query_max_cell_bytes=text.int("QUERY_MAX_CELL_BYTES", 65_536),
+            query_max_result_bytes=text.int("QUERY_MAX_RESULT_BYTES", 2 * 1024 * 1024),
+            query_max_concurrent=text.int("QUERY_MAX_CONCURRENT", 2),
             history_per_page=text.int("HISTORY_PER_PAGE", 20),
             pending_max_items=text.int("PENDING_MAX_ITEMS", 1000),
             secret_key=text.secret("SECRET_KEY"),
@@ -162,6 +171,9 @@ class Settings:
             "max_text_chars",
             "backend_stream_attempts",
             "query_max_rows",
+            "query_max_cell_bytes",
+            "query_max_result_bytes",
+            "query_max_concurrent",
             "history_per_page",
             "pending_max_items",
             "login_client_failures",
@@ -197,6 +209,20 @@ class Settings:
                 "ADMIN_USERS_FILE (the operator's htpasswd file) is required outside development"
             )
         return self
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Return the largest request body that can hold a valid text (Traefik's body-limit too).
+
+        12 bytes per character: the longest encoding of one, a surrogate pair as two \\uXXXX
+        JSON escapes or four %XX in a form; plus 64 KiB for the JSON or form around it.
+        """
+        return self.max_text_chars * 12 + 64 * 1024
+
+    @property
+    def max_stored_value_bytes(self) -> int:
+        """Return the longest text value the database can hold (4 UTF-8 bytes a character)."""
+        return self.max_text_chars * 4 + 64 * 1024
 
     def database_dsn(self) -> str:
         """Return the application database URL with its password filled in."""

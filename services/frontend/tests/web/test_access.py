@@ -209,3 +209,31 @@ async def test_without_a_users_file_the_operator_pages_are_off(make_settings) ->
         assert response.status_code == 503
         assert "ADMIN_USERS_FILE" in await body_of(response)
         assert (await test_app.test_client().get("/")).status_code == 200
+
+
+async def test_translations_are_rate_limited_per_client_with_a_json_429(make_settings) -> None:
+    app = create_app(make_settings(translate_burst=2, translate_rate_per_s=0.01))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        page = await body_of(await client.get("/"))
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        headers = {"X-CSRF-Token": token}
+        statuses = []
+        for _ in range(3):
+            response = await client.post(
+                "/api/translate/stream", json={"text": "Hallo."}, headers=headers
+            )
+            statuses.append(response.status_code)
+        form = await client.post("/", form={"text": "Hallo.", "csrf_token": token})
+        elsewhere = await client.post(
+            "/api/translate/stream", json={"text": "Hallo."},
+            headers={**headers, "X-Forwarded-For": "198.51.100.3"},
+        )  # fmt: skip
+    # The backend is unreachable here: the first two get through to it (502/503), the third not.
+    assert statuses[2] == 429
+    assert 429 not in statuses[:2]
+    assert response.headers["Retry-After"].isdigit()
+    assert "Too many translations" in (await response.get_json())["error"]
+    assert form.status_code == 429
+    assert "Too many translations" in await body_of(form)
+    assert elsewhere.status_code != 429
