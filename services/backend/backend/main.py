@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from backend import __doc__ as package_doc
 from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
+from backend.api.limits import BodyLimitMiddleware, max_body_bytes
 from backend.api.middleware import RequestLogMiddleware
 from backend.api.routes import health, libretranslate, translate
 from backend.config import Settings
@@ -57,4 +58,6 @@ def create_app(
     app.add_middleware(
         RequestLogMiddleware, metrics=metrics, replica=settings.replica_name, routes=lambda: paths
     )
+    # Outermost: a body too large for any valid text is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes(settings.max_text_chars))
     return app

@@ -50,6 +50,15 @@ def register_error_handlers(app: Quart) -> None:
         headers = {k: v for k, v in error.get_headers() if k.lower() in _KEPT_HEADERS}
         return await render_error(status, message, headers)
 
+    @app.errorhandler(RecursionError)
+    async def _too_deep(error: RecursionError) -> tuple[str, int, dict[str, str]]:
+        # json.loads gives up on deep nesting ([[[[…): the client's fault, not a 500.
+        return await render_error(400, "The request is nested too deeply.")
+
+    @app.errorhandler(UnicodeDecodeError)
+    async def _not_utf8(error: UnicodeDecodeError) -> tuple[str, int, dict[str, str]]:
+        return await render_error(400, "The request is not valid UTF-8.")
+
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> tuple[str, int, dict[str, str]]:
         # The trace goes to the log (with the request id), never to the page.
