@@ -1,9 +1,10 @@
-"""The operator's accounts: the htpasswd (bcrypt) file Traefik's basic auth reads, checked here too.
+"""The operator's accounts: the htpasswd file Traefik's basic auth reads, checked here too.
 
 The frontend does not trust that a proxy checked the password (a misrouted or encoded path, or
 the frontend's own port, would skip it): it verifies the same credentials itself. bcrypt is slow
 by design, so a successful check is remembered for a few minutes under an HMAC of the
 credentials (never the password itself), and checks run in a worker thread, a few at a time.
+Hashes are bcrypt (`htpasswd -B`, `make run`) or Apache's apr1 (secrets/create.sh, openssl).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from collections import OrderedDict
 from pathlib import Path
 
 import bcrypt
+
+from frontend.apr1 import MAGIC as APR1_MAGIC
+from frontend.apr1 import apr1_hash, apr1_verify
 
 __all__ = ["AdminUsers", "UsersFileError", "parse_users_file"]
 
@@ -34,15 +38,18 @@ class UsersFileError(ValueError):
 
 
 def parse_users_file(text: str) -> dict[str, bytes]:
-    """Return {user: bcrypt hash} from htpasswd lines; refuse any other hash scheme."""
+    """Return {user: hash} from htpasswd lines (bcrypt or apr1); refuse any other scheme."""
     users: dict[str, bytes] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         name, sep, hashed = line.partition(":")
+        if hashed.startswith(APR1_MAGIC.decode()) and sep and name:
+            users[name] = hashed.encode("ascii")
+            continue
         if not sep or not name or not hashed.startswith(_BCRYPT_PREFIXES):
-            raise UsersFileError(f"line {number} is not user:bcrypt-hash (htpasswd -B)")
+            raise UsersFileError(f"line {number} is not user:hash (htpasswd -B or -m)")
         # Python's bcrypt reads $2b$; $2y$ is the same algorithm under Apache's name.
         users[name] = ("$2b$" + hashed[4:]).encode("ascii")
     if not users:
@@ -60,8 +67,14 @@ class AdminUsers:
         self._checks = asyncio.Semaphore(_CONCURRENT_CHECKS)
         # Checked for unknown names at the accounts' own cost: a wrong name takes as long as a
         # wrong password, so timing does not tell which names exist.
-        rounds = int(next(iter(users.values()))[4:6])
-        self._dummy_hash = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=rounds))
+        first = next(iter(users.values()))
+        if first.startswith(APR1_MAGIC):
+            self._dummy_hash = apr1_hash(
+                secrets.token_hex(8).encode(), secrets.token_hex(4).encode()
+            )
+        else:
+            rounds = int(first[4:6])
+            self._dummy_hash = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=rounds))
 
     @classmethod
     def from_file(cls, path: str | Path) -> AdminUsers:
@@ -84,7 +97,7 @@ class AdminUsers:
             return True
         hashed = self._users.get(user, self._dummy_hash)
         async with self._checks:
-            ok = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed)
+            ok = await asyncio.to_thread(_check, password, hashed)
         if ok and user in self._users:
             self._verified[key] = time.monotonic() + _CACHE_TTL_S
             self._verified.move_to_end(key)
@@ -92,3 +105,9 @@ class AdminUsers:
                 self._verified.popitem(last=False)
             return True
         return False
+
+
+def _check(password: str, hashed: bytes) -> bool:
+    if hashed.startswith(APR1_MAGIC):
+        return apr1_verify(password, hashed.decode("ascii"))
+    return bcrypt.checkpw(password.encode(), hashed)
