@@ -117,8 +117,12 @@ async def guard() -> None:
     """Before each request: the operator's login where needed, then the route's rate limit."""
     gate: Gate | None = app_state().gate
     endpoint = request.endpoint
-    if gate is None or endpoint is None:
-        return
+    if endpoint is None:
+        return  # no route: a 404 follows
+    if gate is None:  # not serving yet: fail closed, never open
+        if endpoint in PUBLIC_ENDPOINTS:
+            return
+        raise ServiceUnavailable("The operator's pages are starting; try again in a moment.")
     client = client_address(gate.trusted_proxies)
     if endpoint not in PUBLIC_ENDPOINTS:
         await _require_admin(gate, client)

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_network
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -186,6 +187,11 @@ class Settings:
         for name in ("translate_rate_per_s", "query_rate_per_s", "login_max_lockout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
+        for cidr in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                ip_network(cidr)
+            except ValueError:
+                raise ConfigError(f"TRUSTED_PROXIES holds {cidr!r}, not a network") from None
         if self.shutdown_drain_s < 0:
             raise ConfigError("SHUTDOWN_DRAIN_S must not be negative")
         if self.history_per_page > MAX_HISTORY_PER_PAGE:

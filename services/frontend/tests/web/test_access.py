@@ -14,6 +14,8 @@ from frontend import access
 from frontend.app import create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from quart import request
+from werkzeug.exceptions import ServiceUnavailable
 
 # The login every test app knows (tests/web/conftest.py).
 OPERATOR = ("operator", "correct horse battery staple")
@@ -237,3 +239,15 @@ async def test_translations_are_rate_limited_per_client_with_a_json_429(make_set
     assert form.status_code == 429
     assert "Too many translations" in await body_of(form)
     assert elsewhere.status_code != 429
+
+
+async def test_before_serving_the_operators_pages_fail_closed(make_settings) -> None:
+    """Without the gate (the lifespan has not run), guarded endpoints answer 503, never 200."""
+    app = create_app(make_settings())
+    async with app.test_request_context("/query"):
+        app.extensions["frontend"].gate = None
+        request.url_rule = next(
+            r for r in app.url_map.iter_rules() if r.endpoint == "query.console"
+        )
+        with pytest.raises(ServiceUnavailable):
+            await access.guard()

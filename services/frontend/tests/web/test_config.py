@@ -90,3 +90,8 @@ def test_sqlite_console_uses_the_same_file_and_server_needs_a_readonly_url() -> 
     server = Settings.from_env({"DATABASE_URL": "mysql+asyncmy://app:pw-long@db/translations"})
     with pytest.raises(ConfigError, match="DATABASE_READONLY_URL"):
         server.readonly_database_dsn()
+
+
+def test_trusted_proxies_must_be_networks() -> None:
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        Settings.from_env({"TRUSTED_PROXIES": "127.0.0.1/32,traefik"})
