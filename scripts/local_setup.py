@@ -91,6 +91,8 @@ def traefik_environment(login: AdminLogin, ports: Ports, max_text_chars: str) ->
         "LOCAL_BACKEND_URL": f"http://127.0.0.1:{ports.backend}",
         "BASIC_AUTH_USERS_FILE": str(login.users_file),
         "MAX_TEXT_CHARS": max_text_chars,
+        # Where the errors middleware asks for the JSON 429 (routes.yml's frontend service).
+        "ERROR_PAGES_SERVICE": "frontend@file",
     }
 
 

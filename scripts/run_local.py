@@ -76,6 +76,8 @@ def build_children(run_dir: Path, ports: Ports, login: AdminLogin) -> list[Child
         **base,
         "BACKEND_URL": f"http://127.0.0.1:{ports.backend}",
         "SECRET_KEY_FILE": str(ensure_secret_key(run_dir)),
+        # The frontend checks the operator's login itself, against Traefik's very users file.
+        "ADMIN_USERS_FILE": str(login.users_file),
     }
     frontend_env.setdefault("ENVIRONMENT", "development")
     traefik = find_traefik(Path(sys.executable))

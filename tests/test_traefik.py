@@ -197,6 +197,31 @@ def test_the_operators_pages_need_the_admin_login(
     assert client.get(path, auth=app.admin).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/%2fquery", "/%2Fhistory", "/%2fhistory/1", "/%2fmetrics", "/%5cquery", "/query%00",
+        "/%252fquery", "/%3bquery", "/query%3f", "/%23query", "/api/%2e%2e%2fquery",
+        "/api/v1%2ftranslate",
+    ],
+)  # fmt: skip
+def test_ambiguous_encoded_characters_are_refused_by_traefik(
+    client: httpx.Client, path: str
+) -> None:
+    """Traefik answers 400 before routing, for GET and POST alike (the /%2fquery bypass)."""
+    for method in ("GET", "POST"):
+        response = client.request(method, path)
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert "Export CSV" not in response.text
+
+
+def test_the_save_status_follow_up_reaches_the_frontend(client: httpx.Client) -> None:
+    """GET /api/saves/<ticket> is the page's, not the API's (the backend would answer 404)."""
+    response = client.get("/api/saves/no-such-ticket")
+    assert response.status_code == 200
+    assert response.json() == {"state": "unknown", "id": None}
+
+
 @pytest.mark.parametrize("kind", ["routers", "middlewares", "services"])
 def test_traefik_accepts_every_router_middleware_and_service(
     app: LocalApp, client: httpx.Client, kind: str
@@ -253,13 +278,18 @@ def test_a_burst_on_the_api_is_rate_limited(app: LocalApp, client: httpx.Client)
     Waves of concurrent requests outpace the refill (20 per second) even on a slow machine.
     """
     statuses: list[int] = []
+    refusals: list[httpx.Response] = []
     with httpx.Client(base_url=app.url, timeout=30) as burst, ThreadPoolExecutor(16) as pool:
         while len(statuses) < RATE_LIMIT_BURST_MAX_REQUESTS and 429 not in statuses:
-            wave = pool.map(lambda _: burst.get("/api/languages").status_code, range(40))
-            statuses.extend(wave)
+            wave = list(pool.map(lambda _: burst.get("/api/languages"), range(40)))
+            statuses.extend(response.status_code for response in wave)
+            refusals.extend(response for response in wave if response.status_code == 429)
     assert 429 in statuses, f"no 429 in {len(statuses)} requests"
     assert statuses.count(200) >= 20, "the burst allowance was not granted first"
     assert set(statuses) <= {200, 429}
+    # Answered like every other API error: JSON with a message, and when to try again.
+    assert "Try again" in refusals[0].json()["error"]
+    assert int(refusals[0].headers["Retry-After"]) >= 1
     # The page is not rate limited, and the bucket refills (20 per second).
     assert client.get("/").status_code == 200
     time.sleep(2)

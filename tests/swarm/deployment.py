@@ -38,6 +38,10 @@ class DeployConfig:
             "TRAEFIK_IMAGE": self.traefik_image,
             "MYSQL_IMAGE": self.mysql_image,
             "BACKEND_REPLICAS": str(self.backend_replicas),
+            # The load generators send hundreds of translations a second from one address; the
+            # per-client limit is attacked in tests/redteam/ (make run) at its default.
+            "TRANSLATE_RATE_PER_S": "10000",
+            "TRANSLATE_BURST": "10000",
         }
 
 

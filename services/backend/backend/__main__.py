@@ -14,6 +14,7 @@ from types import FrameType
 
 import uvicorn
 
+from backend.api.limits import header_timeout_protocol
 from backend.config import Settings
 from backend.logs import configure_logging
 from backend.main import create_app
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         timeout_keep_alive=KEEP_ALIVE_S,
+        # A connection gets HEADER_READ_TIMEOUT_S for its request line and headers (slowloris).
+        http=header_timeout_protocol(),
     )
     server = DrainingServer(
         config,

@@ -14,6 +14,7 @@ from backend import __doc__ as package_doc
 from backend.api.api_keys import ApiKeys
 from backend.api.docs import DOC_PATHS, install_docs
 from backend.api.errors import install_error_handlers
+from backend.api.limits import BodyLimitMiddleware, max_body_bytes
 from backend.api.middleware import RequestLogMiddleware
 from backend.api.routes import (
     documents,
@@ -96,6 +97,8 @@ def create_app(
     app.add_middleware(
         RequestLogMiddleware, metrics=metrics, replica=settings.replica_name, routes=lambda: paths
     )
+    # Outermost: a body too large for any valid text is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes(settings.max_text_chars))
     return app
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from quart import Quart, Response, g, request
 
-from frontend import csrf
+from frontend import access, csrf
 from frontend.config import Settings
 from frontend.errors import register_error_handlers
 from frontend.logging_setup import request_id_var
@@ -35,9 +35,6 @@ SECURITY_HEADERS = {
 }
 # A request id from upstream (Traefik, a client) is kept only if it looks like one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# The form carries the text plus a few short fields; UTF-8 needs at most 4 bytes a character,
-# form encoding up to 3 characters a byte in the worst case.
-_FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def create_app(config: Settings | None = None) -> Quart:
@@ -45,7 +42,9 @@ def create_app(config: Settings | None = None) -> Quart:
     settings = config if config is not None else Settings.from_env()
     app = Quart(__name__)
     app.request_class = InMemoryUploadsRequest
-    max_body = settings.max_text_chars * 12 + _FORM_OVERHEAD_BYTES
+    # Every route, the streamed one included: Quart refuses a larger Content-Length up front
+    # and counts a chunked body as it arrives (413 once past the limit).
+    max_body = settings.max_body_bytes
     app.config.update(
         SECRET_KEY=settings.secret_key.get(),
         SESSION_COOKIE_HTTPONLY=True,
@@ -69,6 +68,7 @@ def create_app(config: Settings | None = None) -> Quart:
 
     @app.before_serving
     async def _open() -> None:
+        state.gate = access.Gate.from_settings(settings)
         state.resources = await open_resources(settings)
         log.info("frontend serving, backend=%s", settings.backend_url)
 
@@ -96,11 +96,14 @@ def _register_request_hooks(app: Quart, state: AppState) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request_id_var.set(g.request_id)
         g.started_s = time.monotonic()
+        # The login comes first: an anonymous request learns nothing, not even a CSRF refusal.
+        await access.guard()
         await csrf.require_csrf()
 
     @app.after_request
     async def _finish(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
+        access.finish(response)
         request_id = getattr(g, "request_id", "")
         if request_id:
             response.headers["X-Request-ID"] = request_id

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_network
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -83,6 +84,12 @@ class Settings:
     query_max_rows: int = 1000
     #: Statement timeout of the SQL console, in seconds.
     query_timeout_s: float = 5.0
+    #: Longest value the console shows, in UTF-8 bytes (longer ones are cut and marked).
+    query_max_cell_bytes: int = 65_536
+    #: Largest console result, in bytes of text (rows beyond it are cut and the page says so).
+    query_max_result_bytes: int = 2 * 1024 * 1024
+    #: Console statements running at once in one frontend process; more get 429.
+    query_max_concurrent: int = 2
     #: Translations per history page.
     history_per_page: int = 20
     #: Finished translations kept in memory while the database is down.
@@ -91,6 +98,23 @@ class Settings:
     secret_key: Secret = field(default_factory=lambda: Secret(""))
     #: Send the session cookie only over HTTPS (set behind a TLS-terminating proxy).
     session_cookie_secure: bool = False
+    #: htpasswd file of the operator's accounts (bcrypt; the one Traefik's basic auth reads):
+    #: every page but translating and health needs one of them. ADMIN_USERS_FILE.
+    admin_users_file: str = ""
+    #: Comma-separated networks whose X-Forwarded-For is believed (the proxies in front).
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+    #: Wrong passwords one client may send before it waits (doubling each time).
+    login_client_failures: int = 5
+    #: Wrong passwords for one account, from clients it never saw log in, before those wait.
+    login_account_failures: int = 20
+    #: Longest wait a wrong password can earn, in seconds.
+    login_max_lockout_s: float = 900.0
+    #: Translations (form and stream) per second and client, sustained, and at once.
+    translate_rate_per_s: float = 1.0
+    translate_burst: int = 10
+    #: Console statements per second and client, sustained, and at once.
+    query_rate_per_s: float = 1.0
+    query_burst: int = 10
     #: Log level name for the JSON logs.
     log_level: str = "INFO"
     #: Seconds between SIGTERM and closing the listener, /readyz saying 503 meanwhile: Traefik's
@@ -131,10 +155,22 @@ class Settings:
             database_pool_recycle_s=text.int("DATABASE_POOL_RECYCLE_S", 280),
             query_max_rows=text.int("QUERY_MAX_ROWS", 1000),
             query_timeout_s=text.float("QUERY_TIMEOUT_S", 5.0),
+            query_max_cell_bytes=text.int("QUERY_MAX_CELL_BYTES", 65_536),
+            query_max_result_bytes=text.int("QUERY_MAX_RESULT_BYTES", 2 * 1024 * 1024),
+            query_max_concurrent=text.int("QUERY_MAX_CONCURRENT", 2),
             history_per_page=text.int("HISTORY_PER_PAGE", 20),
             pending_max_items=text.int("PENDING_MAX_ITEMS", 1000),
             secret_key=text.secret("SECRET_KEY"),
             session_cookie_secure=text.bool("SESSION_COOKIE_SECURE", False),
+            admin_users_file=text.str("ADMIN_USERS_FILE", ""),
+            trusted_proxies=text.str("TRUSTED_PROXIES", cls.trusted_proxies),
+            login_client_failures=text.int("LOGIN_CLIENT_FAILURES", 5),
+            login_account_failures=text.int("LOGIN_ACCOUNT_FAILURES", 20),
+            login_max_lockout_s=text.float("LOGIN_MAX_LOCKOUT_S", 900.0),
+            translate_rate_per_s=text.float("TRANSLATE_RATE_PER_S", 1.0),
+            translate_burst=text.int("TRANSLATE_BURST", 10),
+            query_rate_per_s=text.float("QUERY_RATE_PER_S", 1.0),
+            query_burst=text.int("QUERY_BURST", 10),
             log_level=text.str("LOG_LEVEL", "INFO").upper(),
             shutdown_drain_s=text.float("SHUTDOWN_DRAIN_S", 10.0),
             fetcher_url=text.str("FETCHER_URL", "").rstrip("/"),
@@ -158,13 +194,28 @@ class Settings:
             "max_text_chars",
             "backend_stream_attempts",
             "query_max_rows",
+            "query_max_cell_bytes",
+            "query_max_result_bytes",
+            "query_max_concurrent",
             "history_per_page",
             "pending_max_items",
             "max_article_bytes",
             "articles_per_minute",
+            "login_client_failures",
+            "login_account_failures",
+            "translate_burst",
+            "query_burst",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
+        for name in ("translate_rate_per_s", "query_rate_per_s", "login_max_lockout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.upper()} must be positive")
+        for cidr in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                ip_network(cidr)
+            except ValueError:
+                raise ConfigError(f"TRUSTED_PROXIES holds {cidr!r}, not a network") from None
         if self.shutdown_drain_s < 0:
             raise ConfigError("SHUTDOWN_DRAIN_S must not be negative")
         if self.history_per_page > MAX_HISTORY_PER_PAGE:
@@ -183,7 +234,25 @@ class Settings:
             value = getattr(self, name).get()
             if value and value.lower() in PLACEHOLDER_SECRETS:
                 raise ConfigError(f"{name.upper()} is a placeholder; set a real secret")
+        if not self.admin_users_file:
+            raise ConfigError(
+                "ADMIN_USERS_FILE (the operator's htpasswd file) is required outside development"
+            )
         return self
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Return the largest request body that can hold a valid text (Traefik's body-limit too).
+
+        12 bytes per character: the longest encoding of one, a surrogate pair as two \\uXXXX
+        JSON escapes or four %XX in a form; plus 64 KiB for the JSON or form around it.
+        """
+        return self.max_text_chars * 12 + 64 * 1024
+
+    @property
+    def max_stored_value_bytes(self) -> int:
+        """Return the longest text value the database can hold (4 UTF-8 bytes a character)."""
+        return self.max_text_chars * 4 + 64 * 1024
 
     def database_dsn(self) -> str:
         """Return the application database URL with its password filled in."""

@@ -46,3 +46,5 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # httpx logs every backend call at INFO; our request line already covers it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # sqlglot warns with the operator's statement in the message: never log user text.
+    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)

@@ -86,7 +86,9 @@ async def open_resources(settings: Settings) -> Resources:
         settings.database_dsn(), pool_recycle_s=settings.database_pool_recycle_s
     )
     readonly_engine = database.create_readonly_engine(
-        settings.readonly_database_dsn(), pool_recycle_s=settings.database_pool_recycle_s
+        settings.readonly_database_dsn(),
+        max_value_bytes=settings.max_stored_value_bytes,
+        pool_recycle_s=settings.database_pool_recycle_s,
     )
     migrating = await _migrate_or_postpone(engine)
     repository = TranslationRepository(engine)
@@ -114,6 +116,9 @@ async def open_resources(settings: Settings) -> Resources:
             readonly_engine,
             max_rows=settings.query_max_rows,
             timeout_s=settings.query_timeout_s,
+            max_cell_bytes=settings.query_max_cell_bytes,
+            max_result_bytes=settings.query_max_result_bytes,
+            max_concurrent=settings.query_max_concurrent,
         ),
         translating=translating,
         articles=Articles.open(settings, translating, http),

@@ -20,6 +20,8 @@ class AppState:
     settings: Settings
     metrics: Metrics
     resources: Any = field(default=None)
+    #: The login check and rate limits (frontend.access.Gate), built before serving.
+    gate: Any = field(default=None)
     #: Set on SIGTERM: /readyz says 503 so the load balancer stops sending new requests here.
     draining: bool = False
 

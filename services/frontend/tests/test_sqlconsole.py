@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -10,11 +11,13 @@ from decimal import Decimal
 
 import pytest
 from frontend.sqlconsole import (
+    QueryBusy,
     QueryConsole,
     QueryFailed,
     QueryRefused,
     QueryResult,
     format_cell,
+    notices,
     to_csv,
 )
 from frontend.storage import database
@@ -30,7 +33,7 @@ async def test_select_returns_columns_and_rows(console, repository, make_transla
     await repository.save(make_translation(source_text="Guten Tag", words=2))
     result = await console.run("SELECT source_text, words FROM translations")
     assert result.columns == ["source_text", "words"]
-    assert result.rows == [("Guten Tag", 2)]
+    assert result.rows == [("Guten Tag", "2")]
     assert not result.truncated
     assert result.elapsed_ms >= 0
 
@@ -39,7 +42,7 @@ async def test_the_row_cap_cuts_and_says_so(console, repository, make_translatio
     for i in range(5):
         await repository.save(make_translation(words=i))
     cut = await console.run("SELECT words FROM translations ORDER BY words", max_rows=3)
-    assert cut.rows == [(0,), (1,), (2,)]
+    assert cut.rows == [("0",), ("1",), ("2",)]
     assert cut.truncated
     exact = await console.run("SELECT words FROM translations", max_rows=5)
     assert len(exact.rows) == 5
@@ -51,7 +54,7 @@ async def test_the_console_keeps_working_after_a_cut_result(console, repository,
         await repository.save(make_translation())
     for _ in range(4):  # more rounds than the pool has connections
         assert (await console.run("SELECT id FROM translations", max_rows=1)).truncated
-    assert (await console.run("SELECT COUNT(*) FROM translations")).rows == [(3,)]
+    assert (await console.run("SELECT COUNT(*) FROM translations")).rows == [("3",)]
 
 
 async def test_the_default_row_cap_is_a_thousand(console, repository, make_translation):
@@ -77,7 +80,7 @@ async def test_with_explain_and_comments_are_accepted(console, repository, make_
     with_result = await console.run(
         "/* count */ WITH t AS (SELECT id FROM translations) SELECT COUNT(*) AS n FROM t -- end"
     )
-    assert with_result.rows == [(1,)]
+    assert with_result.rows == [("1",)]
     assert (await console.run("EXPLAIN SELECT * FROM translations")).rows
 
 
@@ -125,19 +128,55 @@ async def test_colons_and_percent_signs_are_plain_text(console):
     assert result.rows == [(":name", "100%")]
 
 
-def test_csv_has_a_header_quotes_and_neutralised_formulas():
+def test_csv_quotes_every_field_and_neutralises_formulas():
     result = QueryResult(
         columns=["id", "text", "empty"],
-        rows=[(1, 'He said "hi", then left', None), (2, "=HYPERLINK(1)", b"\xff")],
+        rows=[("1", 'He said "hi", then left', ""), ("2", "=HYPERLINK(1)", "0xff")],
         truncated=False,
         elapsed_ms=1,
     )
-    parsed = list(csv.reader(io.StringIO(to_csv(result))))
-    assert parsed == [
+    exported = to_csv(result)
+    assert exported.splitlines()[0] == '"id","text","empty"'
+    assert list(csv.reader(io.StringIO(exported))) == [
         ["id", "text", "empty"],
         ["1", 'He said "hi", then left', ""],
         ["2", "'=HYPERLINK(1)", "0xff"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        ("  =1", "'  =1"),
+        ("Preis;=cmd|' /C calc'!A0", "Preis;'=cmd|' /C calc'!A0"),
+        ("a, =1", "a, '=1"),
+        ("a\t@x", "a\t'@x"),
+        ("Preis: 5 €", "Preis: 5 €"),
+    ],
+)
+def test_formula_prefixes_are_neutralised_after_blanks_and_separators(cell, safe):
+    result = QueryResult(columns=["c"], rows=[(cell,)], truncated=False, elapsed_ms=1)
+    assert list(csv.reader(io.StringIO(to_csv(result))))[1] == [safe]
+
+
+def test_a_cut_export_says_so_in_its_last_rows():
+    result = QueryResult(
+        columns=["c"], rows=[("x",)], truncated=True, elapsed_ms=1, max_rows=1,
+        cells_cut=2, max_cell_bytes=10, size_cut=True, max_result_bytes=100,
+    )  # fmt: skip
+    rows = list(csv.reader(io.StringIO(to_csv(result))))
+    assert rows[2:] == [[f"[notice] {notice}"] for notice in notices(result)]
+    assert len(rows[2:]) == 3
+    assert "cut at 1 rows" in rows[2][0]
+    assert "100-byte limit" in rows[3][0]
+    assert "2 values were cut at 10 bytes" in rows[4][0]
 
 
 def test_cells_render_as_plain_text():
@@ -145,6 +184,41 @@ def test_cells_render_as_plain_text():
     assert format_cell(Decimal("1.50")) == "1.50"
     assert format_cell(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05"
     assert format_cell("Grüße".encode()) == "Grüße"
+
+
+async def test_a_long_value_is_cut_and_marked(readonly_engine, repository, make_translation):
+    await repository.save(make_translation(source_text="ä" * 5000))
+    console = QueryConsole(readonly_engine, max_cell_bytes=100)
+    result = await console.run("SELECT source_text, id FROM translations")
+    cell = result.rows[0][0]
+    assert cell.startswith("ä" * 50)
+    assert cell.endswith("… [cut: 10,000 bytes]")
+    assert len(cell.split("…")[0].encode()) <= 100
+    assert result.cells_cut == 1
+    assert result.rows[0][1] == "1"
+
+
+async def test_the_result_stops_at_its_byte_limit(readonly_engine, repository, make_translation):
+    for _ in range(10):
+        await repository.save(make_translation(source_text="x" * 1000))
+    console = QueryConsole(readonly_engine, max_result_bytes=3500)
+    result = await console.run("SELECT source_text FROM translations")
+    assert len(result.rows) == 3
+    assert result.size_cut
+    assert "3,500-byte limit" in notices(result)[0]
+    # The console goes on working after a cut (the connection was dropped or drained).
+    assert (await console.run("SELECT COUNT(*) FROM translations")).rows == [("10",)]
+
+
+async def test_statements_beyond_the_concurrency_limit_are_refused(readonly_engine):
+    console = QueryConsole(readonly_engine, max_concurrent=1)
+    first = asyncio.create_task(console.run(ENDLESS, timeout_s=1.0))
+    await asyncio.sleep(0.2)
+    with pytest.raises(QueryBusy, match="1 console statements are running"):
+        await console.run("SELECT 1")
+    with pytest.raises(QueryFailed):
+        await first
+    assert (await console.run("SELECT 1")).rows == [("1",)]
 
 
 @pytest.mark.mysql

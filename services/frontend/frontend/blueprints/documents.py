@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from quart import (
     Blueprint,
     Response,
@@ -21,6 +22,7 @@ from quart import (
     url_for,
 )
 
+from frontend.access import require_operator
 from frontend.backend_client import BackendBroken, BackendError
 from frontend.documenting import Progress, TranslatedFile, translate_document
 from frontend.state import AppState, app_state
@@ -67,7 +69,7 @@ async def upload_form() -> Response | tuple[str, int]:
         return await _render_page(error=str(error)), error.status_code
     except StorageError:
         return await _render_page(error=NOT_STORED), 503
-    return redirect(url_for("documents.detail", document_id=document_id), 303)
+    return redirect(_link("documents.detail", document_id), 303)
 
 
 @blueprint.post("/api/documents/stream")
@@ -86,14 +88,17 @@ async def upload_stream() -> Response | tuple[dict, int]:
 
 @blueprint.get("/documents/<int:document_id>")
 async def detail(document_id: int) -> tuple[str, int]:
-    """Show one translated document with its download link."""
+    """Show one translated document with its download link (its key, or the operator)."""
+    await _authorise(document_id)
     document = await _get(document_id, with_content=False)
-    return await render_template("document.html", document=document), 200
+    download_url = _link("documents.download", document_id)
+    return await render_template("document.html", document=document, download_url=download_url), 200
 
 
 @blueprint.get("/documents/<int:document_id>/download")
 async def download(document_id: int) -> Response:
     """Send the translated file, from the database, whichever replica stored it."""
+    await _authorise(document_id)
     document = await _get(document_id, with_content=True)
     assert document.content is not None
     name = document.translated_filename
@@ -112,8 +117,8 @@ async def _ndjson(
                 yield _line({"done": item.done, "total": item.total})
                 continue
             document_id = await _store(state, filename, data, item)
-            url = url_for("documents.download", document_id=document_id)
-            page_url = url_for("documents.detail", document_id=document_id)
+            url = _link("documents.download", document_id)
+            page_url = _link("documents.detail", document_id)
             yield _line(
                 {
                     "done": True,
@@ -201,12 +206,34 @@ async def _get(document_id: int, *, with_content: bool) -> StoredDocument:
     return document
 
 
+def _keys() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="document-link")
+
+
+def _link(endpoint: str, document_id: int) -> str:
+    """Return the document's URL with the signed key that lets its uploader (only) open it."""
+    return url_for(endpoint, document_id=document_id, key=_keys().dumps(document_id))
+
+
+async def _authorise(document_id: int) -> None:
+    """Let the key's holder in; anyone else must be the operator (ids are guessable)."""
+    key = request.args.get("key", "")
+    try:
+        if key and len(key) < 256 and _keys().loads(key) == document_id:
+            return
+    except BadSignature:
+        pass
+    await require_operator()
+
+
 async def _render_page(error: str | None = None) -> str:
     recent: list[StoredDocument] = []
-    try:
-        recent = await DocumentRepository(app_state().resources.engine).recent()
-    except StorageError:
-        log.warning("recent documents unavailable: database down")
+    # Other people's documents are listed for the operator only (the page itself is public).
+    if g.get("admin"):
+        try:
+            recent = await DocumentRepository(app_state().resources.engine).recent()
+        except StorageError:
+            log.warning("recent documents unavailable: database down")
     return await render_template(
         "documents.html",
         error=error,

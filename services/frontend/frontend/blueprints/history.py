@@ -15,6 +15,9 @@ blueprint = Blueprint("history", __name__)
 
 DATABASE_DOWN = "The history is unavailable right now (the database cannot be reached)."
 MAX_QUERY_CHARS = 200
+# Ids are BIGINT (SQLite INTEGER): larger numbers name nothing; pages beyond this neither.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
 
 
 @blueprint.get("/history")
@@ -23,6 +26,8 @@ async def index() -> tuple[str, int]:
     state = app_state()
     query = request.args.get("q", "").strip()[:MAX_QUERY_CHARS]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if page > MAX_PAGE:
+        abort(404)
     try:
         result = await state.resources.repository.search(
             query or None, page=page, per_page=state.settings.history_per_page
@@ -37,6 +42,8 @@ async def index() -> tuple[str, int]:
 async def detail(translation_id: int) -> tuple[str, int]:
     """Show one translation with its metadata, beside its source segment by segment."""
     state = app_state()
+    if translation_id > MAX_ID:
+        abort(404)
     try:
         item = await state.resources.repository.get(translation_id)
     except StorageError:

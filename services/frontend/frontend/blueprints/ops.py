@@ -45,6 +45,14 @@ async def readyz() -> tuple[dict, int]:
     return {"status": "ready"}, 200
 
 
+@blueprint.route("/errors/429", methods=["GET", "POST", "HEAD"])
+async def too_many_requests() -> tuple[dict, int, dict[str, str]]:
+    """Answer Traefik's rate limit refusals in JSON (its errors middleware asks here)."""
+    # Traefik's buckets refill every 1/average s (20/s): one second is always enough to wait.
+    message = "Too many requests from your address. Try again in 1 s."
+    return {"error": message}, 429, {"Retry-After": "1", "Cache-Control": "no-store"}
+
+
 @blueprint.get("/metrics")
 async def metrics() -> Response:
     """Expose the Prometheus metrics."""

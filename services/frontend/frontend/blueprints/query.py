@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from quart import Blueprint, Response, render_template, request
+from werkzeug.exceptions import TooManyRequests
 
-from frontend.sqlconsole import QueryFailed, QueryRefused, format_cell, to_csv
+from frontend.sqlconsole import QueryBusy, QueryFailed, QueryRefused, notices, to_csv
 from frontend.state import app_state
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("query", __name__)
-blueprint.add_app_template_filter(format_cell, "cell")
 
 EXAMPLE_SQL = (
     "SELECT id, created_at, characters, words, segments, duration_ms,\n"
@@ -47,12 +47,20 @@ async def run() -> Response | tuple[str, int]:
     except QueryRefused as error:
         state.metrics.queries.labels("refused").inc()
         return await _render(sql=sql, error=f"Refused: {error}"), 400
+    except QueryBusy as error:
+        state.metrics.queries.labels("busy").inc()
+        raise TooManyRequests(str(error), retry_after=1) from None
     except QueryFailed as error:
         state.metrics.queries.labels("failed").inc()
         return await _render(sql=sql, error=f"The statement failed: {error}"), 400
-    state.metrics.queries.labels("truncated" if result.truncated else "ok").inc()
+    cut = notices(result)
+    state.metrics.queries.labels("truncated" if cut else "ok").inc()
     if wants_csv:
-        headers = {"Content-Disposition": 'attachment; filename="query.csv"'}
+        headers = {
+            "Content-Disposition": 'attachment; filename="query.csv"',
+            # The notices are also the CSV's last rows; the header tells scripts without parsing.
+            "X-Query-Complete": "false" if cut else "true",
+        }
         return Response(to_csv(result), mimetype="text/csv", headers=headers)
     return await _render(sql=sql, result=result), 200
 
@@ -63,5 +71,6 @@ async def _render(*, sql: str, error: str | None = None, result: object = None) 
         sql=sql,
         error=error,
         result=result,
+        notices=notices(result) if result is not None else [],
         max_rows=app_state().settings.query_max_rows,
     )

@@ -114,10 +114,21 @@ def _check_text(text: str, state: AppState) -> tuple[str, int] | None:
     """Return (message, status) when the text cannot be translated as it is."""
     if not text.strip():
         return "Enter some German text to translate.", 400
+    if not text.isascii() and _has_lone_surrogate(text):
+        # JSON can carry \ud800 alone; it is no character and cannot be stored or shown.
+        return "The text is not valid Unicode (it holds a lone surrogate).", 400
     limit = state.settings.max_text_chars
     if len(text) > limit:
         return (f"The text has {len(text):,} characters; the maximum is {limit:,}.", 413)
     return None
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _unsaved(finished: Finished) -> str:

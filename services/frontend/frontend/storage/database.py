@@ -21,6 +21,14 @@ CONSOLE_TABLES = frozenset({"translations"})
 _DENIED_SQLITE_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "fts3_tokenizer"})
 # Opcodes between two checks of the deadline: small enough to stop within milliseconds.
 _PROGRESS_EVERY_OPCODES = 10_000
+#: SQLite's heap for the whole process (sqlite3_hard_heap_limit64, via PRAGMA hard_heap_limit):
+#: a console statement that sorts or builds too much fails with "out of memory" instead of
+#: growing the frontend. The app's own connections need a few MiB.
+SQLITE_HARD_HEAP_LIMIT_BYTES = 128 * 1024 * 1024
+#: Columns of a console result (SQLITE_LIMIT_COLUMN): a row is at most this many values.
+SQLITE_CONSOLE_MAX_COLUMNS = 100
+# The default longest value of a console connection: enough for the longest stored text.
+_DEFAULT_CONSOLE_MAX_VALUE_BYTES = 4 * 1_000_000 + 65_536
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -61,6 +69,7 @@ def create_engine(
 def create_readonly_engine(
     url: str | URL,
     *,
+    max_value_bytes: int = _DEFAULT_CONSOLE_MAX_VALUE_BYTES,
     pool_size: int = 2,
     max_overflow: int = 2,
     pool_recycle_s: int = 280,
@@ -70,7 +79,9 @@ def create_readonly_engine(
     """Create the SQL console's engine: read-only at the connection, not just by convention.
 
     SQLite: the file is opened with mode=ro, `PRAGMA query_only`, an authorizer that allows
-    reading only CONSOLE_TABLES and a progress handler that enforces each query's deadline.
+    reading only CONSOLE_TABLES and a progress handler that enforces each query's deadline;
+    no value longer than `max_value_bytes` (SQLITE_LIMIT_LENGTH: randomblob, zeroblob, printf,
+    replace… fail at once) and SQLite's heap capped for the process.
     MySQL/MariaDB: `url` must name the read-only account (SELECT on the app's database only);
     every session is also set to READ ONLY transactions.
     """
@@ -80,7 +91,10 @@ def create_readonly_engine(
             _sqlite_readonly_url(parsed),
             pool_pre_ping=True,
             pool_recycle=pool_recycle_s,
-            connect_args={"timeout": connect_timeout_s},
+            connect_args={
+                "timeout": connect_timeout_s,
+                "factory": _limited_sqlite_connection(max_value_bytes),
+            },
         )
         event.listen(engine.sync_engine, "connect", _lock_down_sqlite)
         return engine
@@ -120,6 +134,26 @@ def _sqlite_readonly_url(url: URL) -> URL:
     else:
         path = str(Path(database).expanduser().resolve())
     return url.set(database=f"file:{path}").update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def _limited_sqlite_connection(max_value_bytes: int) -> type[sqlite3.Connection]:
+    """Return a sqlite3.Connection class whose connections carry the console's limits.
+
+    Set in the constructor, i.e. in aiosqlite's own thread, before any statement runs.
+    """
+
+    class LimitedConnection(sqlite3.Connection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)
+            self.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, SQLITE_CONSOLE_MAX_COLUMNS)
+            self.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 100_000)
+            self.setlimit(sqlite3.SQLITE_LIMIT_EXPR_DEPTH, 200)
+            self.setlimit(sqlite3.SQLITE_LIMIT_COMPOUND_SELECT, 50)
+            self.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+            self.execute(f"PRAGMA hard_heap_limit = {SQLITE_HARD_HEAP_LIMIT_BYTES}")
+
+    return LimitedConnection
 
 
 def _lock_down_sqlite(dbapi_connection: Any, connection_record: Any) -> None:

@@ -6,18 +6,64 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import bcrypt
 import pytest
 from frontend.app import create_app
 from frontend.config import Secret, Settings
 from frontend.resources import Resources
 from frontend.state import EXTENSION_KEY
 from quart import Quart
+from quart.testing import QuartClient
 from quart.typing import TestClientProtocol
 
 from testkit.servers import free_port, python_server
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+#: The operator's login in every test app's users file (bcrypt at the cheapest cost, 4); the
+#: same pair is spelled out in test_access.py.
+OPERATOR = ("operator", "correct horse battery staple")
+
+
+def write_users_file(path: Path, user: str = OPERATOR[0], password: str = OPERATOR[1]) -> Path:
+    """Write an htpasswd file with one bcrypt account, as `htpasswd -B` would."""
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+    path.write_text(f"{user}:$2y${hashed.removeprefix('$2b$')}\n", encoding="utf-8")
+    return path
+
+
+class OperatorClient(QuartClient):
+    """A test client that signs in as the operator, unless its `credentials` are set to None.
+
+    Its requests come from 127.0.0.1 (a trusted proxy by default, as Traefik is in `make run`),
+    so that a test's X-Forwarded-For header stands for the client's address.
+    """
+
+    credentials: tuple[str, str] | None = OPERATOR
+
+    def _defaults(self, kwargs: dict) -> dict:
+        if "auth" not in kwargs and self.credentials is not None:
+            kwargs["auth"] = self.credentials
+        kwargs.setdefault("scope_base", {"client": ("127.0.0.1", 40000)})
+        return kwargs
+
+    async def open(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
+        return await super().open(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+
+    def request(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
+        return super().request(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def operator_login() -> tuple[str, str]:
+    """Return the operator's name and password in every test app's users file."""
+    return OPERATOR
+
+
+@pytest.fixture(autouse=True)
+def _operator_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's test client signs in as the operator (tests of the login opt out)."""
+    monkeypatch.setattr(Quart, "test_client_class", OperatorClient)
 
 
 @pytest.fixture
@@ -33,6 +79,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "backend_url": f"http://127.0.0.1:{free_port()}",
             "backend_connect_timeout_s": 2.0,
             "backend_read_timeout_s": 60.0,
+            "admin_users_file": str(write_users_file(tmp_path / "admin_users")),
         }
         values.update(changes)
         return Settings(**values).validated()  # type: ignore[arg-type]
@@ -57,6 +104,14 @@ async def offline_app(make_settings: Callable[..., Settings]) -> AsyncIterator[Q
 def offline_client(offline_app: Quart) -> TestClientProtocol:
     """Return a test client (with a cookie jar) of the offline app."""
     return offline_app.test_client()
+
+
+@pytest.fixture
+def anonymous_client(offline_app: Quart) -> TestClientProtocol:
+    """Return a test client of the offline app that sends no credentials."""
+    client = offline_app.test_client()
+    client.credentials = None  # type: ignore[attr-defined]
+    return client
 
 
 @pytest.fixture
@@ -99,7 +154,9 @@ def frontend_url(
 ) -> Iterator[str]:
     """Run `python -m frontend` (real backend, fresh SQLite file) on a free port; yield its URL."""
     database = tmp_path_factory.mktemp("frontend-db") / "translations.db"
+    users = write_users_file(database.parent / "admin_users")
     env = {
+        "ADMIN_USERS_FILE": str(users),
         "BACKEND_URL": backend_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "ENVIRONMENT": "development",

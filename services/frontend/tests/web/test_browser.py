@@ -30,6 +30,18 @@ RECORD_PROGRESS = """() => {
 }"""
 
 
+@pytest.fixture
+def page(chromium, operator_login):
+    """A fresh page whose browser signs in as the operator when a page asks (basic auth)."""
+    user, password = operator_login
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900},
+        http_credentials={"username": user, "password": password},
+    )
+    yield context.new_page()
+    context.close()
+
+
 def csp_errors(page) -> list[str]:
     """Collect console messages about Content-Security-Policy violations."""
     errors: list[str] = []

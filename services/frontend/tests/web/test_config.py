@@ -25,8 +25,14 @@ def test_development_generates_a_random_secret_key_per_process() -> None:
 def test_secret_is_read_from_file_with_trailing_newline_stripped(tmp_path) -> None:
     path = tmp_path / "secret_key"
     path.write_text(STRONG_KEY + "\n")
-    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY_FILE": str(path)})
+    env = {"ENVIRONMENT": "production", "SECRET_KEY_FILE": str(path), "ADMIN_USERS_FILE": "u"}
+    settings = Settings.from_env(env)
     assert settings.secret_key.get() == STRONG_KEY
+
+
+def test_production_requires_the_operators_users_file() -> None:
+    with pytest.raises(ConfigError, match="ADMIN_USERS_FILE"):
+        Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": STRONG_KEY})
 
 
 def test_secret_never_shows_in_repr() -> None:
@@ -84,3 +90,8 @@ def test_sqlite_console_uses_the_same_file_and_server_needs_a_readonly_url() -> 
     server = Settings.from_env({"DATABASE_URL": "mysql+asyncmy://app:pw-long@db/translations"})
     with pytest.raises(ConfigError, match="DATABASE_READONLY_URL"):
         server.readonly_database_dsn()
+
+
+def test_trusted_proxies_must_be_networks() -> None:
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        Settings.from_env({"TRUSTED_PROXIES": "127.0.0.1/32,traefik"})

@@ -14,6 +14,9 @@ from werkzeug.datastructures import FileStorage
 
 from testkit.documents import docx_bytes, pdf_bytes
 
+#: The operator in every test app's users file (conftest.py; importlib mode cannot import it).
+OPERATOR = ("operator", "correct horse battery staple")
+
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -56,7 +59,7 @@ async def test_the_form_translates_stores_and_redirects_to_the_download(
     assert 'filename="bericht.docx"' in download.headers["Content-Disposition"]
     data = await download.get_data()
     assert "Überschrift" not in first_heading(data)
-    document_id = int(page_url.rsplit("/", 1)[1])
+    document_id = int(page_url.split("?", 1)[0].rsplit("/", 1)[1])
     stored = await DocumentRepository(resources_of(live_app).engine).get(document_id)
     assert (stored.format, stored.source_bytes) == ("docx", len(docx_bytes()))
     assert stored.segments >= stored.blocks > 5
@@ -141,3 +144,50 @@ async def test_uploads_never_touch_the_disk(offline_client, csrf_token, monkeypa
     )
     assert response.status_code == 503  # the backend is unreachable: the upload was read
     assert opened == []
+
+
+async def test_a_stored_document_opens_only_with_its_key_or_for_the_operator(
+    live_client, csrf_token
+) -> None:
+    """Ids are guessable: anonymous visitors need the signed key their upload answered."""
+    token = await csrf_token(live_client)
+    response = await live_client.post(
+        "/api/documents/stream",
+        files=upload("bericht.docx", docx_bytes()),
+        headers={"X-CSRF-Token": token},
+    )
+    done = json.loads((await response.get_data(as_text=True)).splitlines()[-1])
+    document_id = done["id"]
+    live_client.credentials = None
+    try:
+        assert (await live_client.get(done["download"])).status_code == 200
+        assert (await live_client.get(done["page"])).status_code == 200
+        for bare in (f"/documents/{document_id}", f"/documents/{document_id}/download"):
+            assert (await live_client.get(bare)).status_code == 401
+        # A key is bound to its document: another id's key opens nothing.
+        other_key = done["download"].split("key=", 1)[1]
+        stolen = f"/documents/{document_id + 1}/download?key={other_key}"
+        assert (await live_client.get(stolen)).status_code == 401
+        forged = f"/documents/{document_id}/download?key={other_key[:-2]}xx"
+        assert (await live_client.get(forged)).status_code == 401
+        # The public page lists nobody's documents.
+        listing = await (await live_client.get("/documents")).get_data(as_text=True)
+        assert "bericht.docx" not in listing
+    finally:
+        live_client.credentials = OPERATOR
+
+
+async def test_anyone_may_translate_a_document_without_the_operators_login(
+    live_client, csrf_token
+) -> None:
+    """The upload form and stream are public, like the translate page."""
+    live_client.credentials = None
+    try:
+        token = await csrf_token(live_client)
+        response = await live_client.post(
+            "/documents", form={"csrf_token": token}, files=upload("a.docx", docx_bytes())
+        )
+        assert response.status_code == 303
+        assert "key=" in response.headers["Location"]
+    finally:
+        live_client.credentials = OPERATOR

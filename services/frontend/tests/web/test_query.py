@@ -106,3 +106,40 @@ async def test_cut_results_are_noticed(
     assert 'id="truncated"' in html
     assert "cut at 2 rows" in html
     assert html.count("<tr><td>") == 2
+
+
+async def test_a_cut_export_says_so(make_settings, csrf_token, resources_of, make_translation):
+    app = create_app(make_settings(query_max_rows=1))
+    async with app.test_app() as test_app:
+        repository = resources_of(app).repository
+        for n in range(2):
+            await repository.save(make_translation(source_text=f"Satz {n}."))
+        client = test_app.test_client()
+        response = await run(client, csrf_token, "SELECT id FROM translations", "/query?format=csv")
+        rows = list(csv.reader(io.StringIO(await response.get_data(as_text=True))))
+    assert response.headers["X-Query-Complete"] == "false"
+    assert rows[-1] == ["[notice] Results were cut at 1 rows. Add a LIMIT or narrow the query."]
+
+
+async def test_console_statements_are_rate_limited_per_client(make_settings, csrf_token) -> None:
+    app = create_app(make_settings(query_burst=2, query_rate_per_s=0.01))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        statuses = [(await run(client, csrf_token, "SELECT 1")).status_code for _ in range(3)]
+        refused = await run(client, csrf_token, "SELECT 1")
+        html = await refused.get_data(as_text=True)
+        other = await client.get("/query", headers={"X-Forwarded-For": "198.51.100.9"})
+    assert statuses == [200, 200, 429]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "Too many console statements" in html
+    assert other.status_code == 200
+
+
+async def test_a_busy_console_answers_429(offline_client, csrf_token, resources_of, offline_app):
+    console = resources_of(offline_app).console
+    console._running = console._max_concurrent  # as if that many statements were running
+    response = await run(offline_client, csrf_token, "SELECT 1")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert "console statements are running" in await response.get_data(as_text=True)

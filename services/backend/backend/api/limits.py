@@ -1,0 +1,163 @@
+"""Limits the backend enforces on every connection and request, before any route runs.
+
+* `BodyLimitMiddleware`: a request body may hold at most `max_body_bytes` (derived from
+  MAX_TEXT_CHARS, as Traefik's body-limit): a larger Content-Length is refused at once, and a
+  chunked body is counted while it is read, so a 500 MB upload is never read whole.
+* `header_timeout_protocol`: uvicorn's HTTP/1.1 protocol with a deadline for the request line
+  and headers (uvicorn has none: a slowloris client could hold a connection forever).
+* Deeply nested JSON (RecursionError while parsing) is answered 400, not 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import h11
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = [
+    "HEADER_READ_TIMEOUT_S",
+    "BodyLimitMiddleware",
+    "header_timeout_protocol",
+    "max_body_bytes",
+]
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client gets to send the request line and headers (Traefik sends them at once).
+HEADER_READ_TIMEOUT_S = 10.0
+# The JSON or form around the text.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+def max_body_bytes(max_text_chars: int) -> int:
+    """Return the largest body that can hold a valid text: 12 bytes a character + 64 KiB.
+
+    12 bytes: the longest encoding of one character (a surrogate pair as two \\uXXXX escapes).
+    """
+    return max_text_chars * 12 + _ENVELOPE_BYTES
+
+
+class _BodyTooLarge(HTTPException):
+    """The body went past the limit while it was read.
+
+    An HTTPException, so that FastAPI's body parsing passes it on as it is (it turns any other
+    exception into a 400) and the app's handler answers 413; the middleware answers otherwise.
+    """
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit_bytes:,} bytes.")
+
+
+class BodyLimitMiddleware:
+    """Refuse (413) a request body larger than `max_body_bytes`, counted as it arrives."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._refuse(send, 413, _BodyTooLarge(self.max_body_bytes).detail)
+            return
+        received = 0
+        started = too_large = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large = True
+                    raise _BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if too_large:
+                    # The rest of the body stays unread: uvicorn must close, not keep reading.
+                    headers = [*message.get("headers", []), (b"connection", b"close")]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _BodyTooLarge as error:
+            if not started:
+                await self._refuse(send, 413, error.detail)
+        except RecursionError:
+            # json.loads gives up on deep nesting ([[[[…): the client's fault, not a 500.
+            if not started:
+                await self._refuse(send, 400, "The JSON is nested too deeply.")
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, message: str) -> None:
+        body = json.dumps({"detail": message}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        # The rest of the body is not read: close the connection rather than drain it.
+        headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def header_timeout_protocol(timeout_s: float = HEADER_READ_TIMEOUT_S) -> type[H11Protocol]:
+    """Return uvicorn's h11 protocol closing connections whose headers take over `timeout_s`.
+
+    The deadline starts with a connection and with the first byte of each further request, and
+    ends once h11 has parsed the headers; idle keep-alive connections keep uvicorn's own timeout.
+    """
+
+    class HeaderTimeoutH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._header_timer is None and self.conn.their_state is h11.IDLE:
+                self._arm()
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._header_timer = self.loop.call_later(timeout_s, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            log.info("closing a connection whose headers took over %.0f s", timeout_s)
+            self.transport.close()
+
+    return HeaderTimeoutH11Protocol

@@ -1,0 +1,140 @@
+"""Body limits, nested JSON and the header deadline of the real backend (and its protocol)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from backend.api.limits import header_timeout_protocol, max_body_bytes
+
+from testkit.servers import free_port
+
+# The real backend runs with the default MAX_TEXT_CHARS.
+LIMIT_BYTES = max_body_bytes(1_000_000)
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+def _status_line(sock: socket.socket) -> bytes:
+    sock.settimeout(10)
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("path", ["/v1/translate/stream", "/v1/translate", "/translate"])
+def test_a_declared_oversized_body_is_refused_before_it_is_sent(backend_url: str, path) -> None:
+    with socket.create_connection(_address(backend_url), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 500000000\r\n\r\n".encode()
+        )
+        assert _status_line(sock) == b"HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_a_chunked_body_is_counted_and_cut_at_the_limit(backend_url: str) -> None:
+    """The 413 comes once the limit is passed, while the client could still send much more."""
+    chunk = b"a" * 65536
+    sent = 0
+    with socket.create_connection(_address(backend_url), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/translate/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            while sent < 40 * LIMIT_BYTES:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+        except OSError:
+            pass  # the server answered and closed while we were still sending
+        status = _status_line(sock)
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert sent < 40 * LIMIT_BYTES
+
+
+@pytest.mark.parametrize("path", ["/v1/translate", "/v1/translate/stream", "/translate"])
+def test_deeply_nested_json_is_a_400_not_a_500(backend_url: str, path) -> None:
+    body = "[" * 100_000
+    response = httpx.post(
+        backend_url + path, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_a_body_within_the_limit_still_reaches_the_route(backend_url: str) -> None:
+    response = httpx.post(
+        backend_url + "/v1/translate",
+        json={"text": "Guten Morgen.", "source": "de", "target": "en"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def slow_header_server() -> Iterator[tuple[str, int]]:
+    """Serve a trivial app with a 0.5 s header deadline (the real backend uses 10 s)."""
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, http=header_timeout_protocol(0.5)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield "127.0.0.1", port
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bool:
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+
+
+def test_a_slowloris_client_is_cut_off(slow_header_server) -> None:
+    with socket.create_connection(slow_header_server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(3):  # a header line now and then: never complete
+            time.sleep(0.2)
+            sock.sendall(b"X-Slow: 1\r\n")
+        assert _closed_within(sock, 2.0)
+
+
+def test_a_silent_connection_is_cut_off(slow_header_server) -> None:
+    with socket.create_connection(slow_header_server) as sock:
+        assert _closed_within(sock, 2.0)
+
+
+def test_an_idle_keep_alive_connection_is_not_cut_by_the_header_deadline(
+    slow_header_server,
+) -> None:
+    with socket.create_connection(slow_header_server) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _status_line(sock) == b"HTTP/1.1 200 OK"  # the whole small response
+            time.sleep(1.0)  # idle for twice the header deadline
