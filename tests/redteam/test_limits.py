@@ -74,6 +74,12 @@ def test_a_huge_streamed_body_is_cut_at_the_limit(target: Target, entry: str, pa
         headers = f"X-CSRF-Token: {token}\r\nCookie: {cookie}\r\n"
     with watching(target.app, target.services):
         status, sent = _stream_body(url, path, headers, ATTACK_BODY_BYTES)
+    if entry == "traefik" and b" 502 " in status:
+        # A race, not a pass by default: the service answers 413 and closes while Traefik is
+        # still copying the body; Go's reverse proxy then sometimes reports the broken upload
+        # as 502 instead of relaying the 413 (seen under load). Either way the body was cut.
+        assert sent < ATTACK_BODY_BYTES, (status, sent)
+        return
     assert b" 413 " in status, (status, sent)
     assert sent < ATTACK_BODY_BYTES or b"413" in status
 
