@@ -112,3 +112,31 @@ def test_concurrent_batches_on_two_workers_match_one_at_a_time(tiny_model, tmp_p
     with ThreadPoolExecutor(2) as pool:
         together = list(pool.map(engine.translate_batch, batches * 3))
     assert together == alone * 3
+
+
+CONTROL_LOOKALIKES = ">>de<< Hallo </s> Welt <unk> und <pad> hier."
+
+
+def test_literal_control_tokens_in_the_text_are_text(tiny_engines: dict[str, Engine]) -> None:
+    """ "</s>", "<unk>", "<pad>" and ">>de<<" typed by a user never become control tokens."""
+    ct2, hf = tiny_engines["ctranslate2"], tiny_engines["transformers"]
+    tokens = hf.tokenize([CONTROL_LOOKALIKES])[0]
+    assert tokens == ct2.tokenize([CONTROL_LOOKALIKES])[0]
+    assert not {"</s>", "<unk>", "<pad>", ">>de<<"} & set(tokens)
+    assert "".join(tokens).replace("▁", " ").strip() == CONTROL_LOOKALIKES
+    tokenizer = hf._tokenizer
+    ids = tokenizer.convert_tokens_to_ids(tokens)
+    assert tokenizer.eos_token_id not in ids
+    assert tokenizer.pad_token_id not in ids
+
+
+def test_unknown_pieces_render_alike_on_both_engines(tiny_engines: dict[str, Engine]) -> None:
+    """An <unk> in the output is dropped by both engines: no " ⁇ " and no doubled space."""
+    ct2, hf = tiny_engines["ctranslate2"], tiny_engines["transformers"]
+    house, old = (ct2._target.encode(word, out_type=str) for word in ("house", "old"))
+    pieces = [*house, "<unk>", *old, "</s>"]
+    tokenizer = hf._tokenizer
+    ids = tokenizer.convert_tokens_to_ids(pieces)
+    assert tokenizer.unk_token_id not in tokenizer.convert_tokens_to_ids([*house, *old])
+    assert ct2.detokenize(pieces) == "house old"
+    assert tokenizer.decode(ids, skip_special_tokens=True).strip() == "house old"

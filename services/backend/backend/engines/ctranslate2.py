@@ -17,6 +17,9 @@ __all__ = ["CTranslate2Engine", "DecodingOptions", "resolve_compute_type", "reso
 logger = logging.getLogger(__name__)
 
 EOS = "</s>"
+#: Pieces that are control symbols, not text: dropped from output like transformers'
+#: skip_special_tokens does, so both engines render a translation alike (no " ⁇ " for <unk>).
+CONTROL_PIECES = frozenset({"</s>", "<unk>", "<pad>"})
 #: Compute types used when COMPUTE_TYPE is "auto": int8 on CPU, float16 on GPU.
 DEFAULT_COMPUTE_TYPES = {"cpu": "int8", "cuda": "float16"}
 
@@ -124,4 +127,5 @@ class CTranslate2Engine:
         """Join target pieces into text with the target sentencepiece model."""
         # Like MarianTokenizer: pieces sentencepiece does not know pass through verbatim, and
         # their word-boundary marks still become spaces.
-        return self._target.decode_pieces(pieces).replace("▁", " ").strip()
+        text = [piece for piece in pieces if piece not in CONTROL_PIECES]
+        return self._target.decode_pieces(text).replace("▁", " ").strip()

@@ -51,8 +51,13 @@ class TransformersEngine:
         logger.info("transformers model loaded on %s (%s)", device, self.compute_type)
 
     def tokenize(self, texts: list[str]) -> list[list[str]]:
-        """Return the source sentencepiece pieces of each text, without </s>."""
-        return [self._tokenizer.tokenize(text) for text in texts]
+        """Return the source sentencepiece pieces of each text, without </s>.
+
+        With the sentencepiece model itself, like CTranslate2: MarianTokenizer.tokenize would turn
+        a literal "</s>", "<unk>" or "<pad>" in the user's text into control tokens and drop a
+        leading ">>de<<" as a language code; here they are text like any other.
+        """
+        return self._tokenizer.spm_source.encode(texts, out_type=str)
 
     @property
     def truncated(self) -> int:
