@@ -15,6 +15,7 @@ from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
 from backend.engines.base import Engine
 from backend.segmentation import Segment, iter_segments, split_segment
+from backend.segmentation.protect import restore
 
 #: Texts longer than this are segmented and tokenized in a worker thread, not on the event loop.
 OFFLOAD_CHARS = 256
@@ -57,6 +58,7 @@ class _Chunk:
     """Prepared segments: per segment its prefix and source tokens; the tail once the text ends."""
 
     prefixes: list[str]
+    kept: list[tuple[str | None, ...]]
     tokens: list[list[str]]
     tail: str | None
 
@@ -76,6 +78,7 @@ class _Item:
     """One planned segment: a cached translation or the future of one."""
 
     prefix: str
+    kept: tuple[str | None, ...]
     tokens: tuple[str, ...]
     hit: str | None
     future: asyncio.Future[str] | None
@@ -156,7 +159,7 @@ class Translator:
             assert item.future is not None
             translation = await item.future
             self._cache.put(item.tokens, translation)
-        return item.prefix + translation
+        return item.prefix + restore(translation, item.kept)
 
     async def _produce(
         self,
@@ -203,8 +206,8 @@ class Translator:
             progress.futures.extend(submitted)
         progress.planned += len(keys)
         return [
-            _Item(prefix, key, hit, None if hit is not None else own[key])
-            for prefix, key, hit in zip(chunk.prefixes, keys, hits, strict=True)
+            _Item(prefix, kept, key, hit, None if hit is not None else own[key])
+            for prefix, kept, key, hit in zip(chunk.prefixes, chunk.kept, keys, hits, strict=True)
         ]
 
     def _prepare(self, segments: Iterator[Segment], size: int | None) -> _Chunk:
@@ -222,17 +225,17 @@ class Translator:
             tail = ""
         token_seqs = self._engine.tokenize([seg.text for seg in taken]) if taken else []
         limit = self._engine.max_input_tokens
-        prefixes: list[str] = []
+        prepared: list[Segment] = []
         tokens: list[list[str]] = []
         for seg, seq in zip(taken, token_seqs, strict=True):
             if len(seq) <= limit:
-                prefixes.append(seg.prefix)
+                prepared.append(seg)
                 tokens.append(seq)
                 continue
             pieces = split_segment(seg, self._count_tokens, limit)
-            prefixes.extend(piece.prefix for piece in pieces)
+            prepared.extend(pieces)
             tokens.extend(self._engine.tokenize([piece.text for piece in pieces]))
-        return _Chunk(prefixes, tokens, tail)
+        return _Chunk([s.prefix for s in prepared], [s.kept for s in prepared], tokens, tail)
 
     def _count_tokens(self, text: str) -> int:
         return len(self._engine.tokenize([text])[0])

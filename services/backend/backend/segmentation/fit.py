@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from backend.segmentation.model import Segment
+from backend.segmentation.protect import PLACEHOLDER
 
 CountTokens = Callable[[str], int]
 
@@ -54,11 +55,19 @@ def split_segment(seg: Segment, count_tokens: CountTokens, max_tokens: int) -> l
         text = piece.lstrip()
         prefix += piece[: len(piece) - len(text)]
         if text:
-            out.append(Segment(prefix, text))
+            out.append(Segment(prefix, text, _kept_in(text, seg.kept)))
             prefix = ""
     if prefix:  # cannot happen for a stripped sentence, but never drop material
         out.append(Segment(prefix, ""))
     return out
+
+
+def _kept_in(piece: str, kept: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """Return the protected spans whose placeholders lie in piece (None for the others)."""
+    if not kept:
+        return ()
+    numbers = {int(match.group(1)) for match in PLACEHOLDER.finditer(piece)}
+    return tuple(span if n in numbers else None for n, span in enumerate(kept))
 
 
 def _units(text: str, level: int) -> list[str]:
