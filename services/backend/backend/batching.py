@@ -134,13 +134,16 @@ class BatchScheduler:
         await self.aclose()
 
     def submit(
-        self, request_id: str, token_seqs: Sequence[Sequence[str]]
+        self, request_id: str, token_seqs: Sequence[Sequence[str]], *, continuing: bool = False
     ) -> list[asyncio.Future[str]]:
-        """Queue one request's segments; return one future per segment, in order."""
+        """Queue one request's segments; return one future per segment, in order.
+
+        ``continuing``: more of a request submitted earlier, whose first segment is already queued.
+        """
         if self._task is None or self._arrived is None:
             raise EngineError("the translation service is not running")
         loop = asyncio.get_running_loop()
-        many = len(token_seqs) > self._first_batch_size
+        many = len(token_seqs) > self._first_batch_size and not continuing
         bucket_of = self._bucket_of
         entries = [
             Entry(

@@ -201,7 +201,9 @@ class Translator:
         misses = list(dict.fromkeys(k for k, h in zip(keys, hits, strict=True) if h is None))
         misses = [key for key in misses if key not in own]
         if misses:
-            submitted = self._scheduler.submit(request_id, [list(key) for key in misses])
+            submitted = self._scheduler.submit(
+                request_id, [list(key) for key in misses], continuing=progress.planned > 0
+            )
             own.update(zip(misses, submitted, strict=True))
             progress.futures.extend(submitted)
         progress.planned += len(keys)

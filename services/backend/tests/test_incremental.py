@@ -82,3 +82,18 @@ async def test_a_short_text_knows_its_total_from_the_first_segment(fake_engine, 
     translator = Translator(fake_engine, scheduler, TranslationCache(0))
     parts = [part async for part in translator.stream("Eins. Zwei. Drei.", request_id="r")]
     assert [part.total for part in parts] == [3, 3, 3]
+
+
+async def test_a_later_chunk_is_not_taken_for_a_requests_first_segment(fake_engine) -> None:
+    """Only a request's first submission gets the small first batch, not every chunk."""
+    fake_engine.gate.clear()  # keep everything queued while we look
+    try:
+        async with BatchScheduler(fake_engine.translate_batch, first_batch_size=2) as scheduler:
+            first = scheduler.submit("a", [["x"]] * 5)
+            later = scheduler.submit("b", [["y"]] * 5, continuing=True)
+            queued = [entry for queue in scheduler._queues.values() for entry in queue]
+            marked = {entry.future for entry in queued if entry.first_of_many}
+            assert marked <= {first[0]}
+            assert not marked & set(later)
+    finally:
+        fake_engine.gate.set()
