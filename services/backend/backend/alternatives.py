@@ -44,7 +44,7 @@ def alternatives(engine: NBestEngine, text: str, best: str, count: int) -> list[
     candidates = []
     for rank in range(1, count + 1):
         parts = [
-            seg.prefix + nbest[min(rank, len(nbest) - 1)]
+            seg.finish(nbest[min(rank, len(nbest) - 1)])
             for seg, nbest in zip(segments, hypotheses, strict=True)
         ]
         candidates.append("".join(parts) + segmented.trailer)

@@ -18,6 +18,8 @@ Queues = OrderedDict[str, deque["Entry"]]
 
 #: How many candidates per batch slot the policy looks at when grouping by length.
 _CANDIDATES_PER_SLOT = 2
+#: How deep into each request's queue the policy looks for entries of the first entry's bucket.
+_LOOKAHEAD = 256
 
 
 @dataclass(eq=False, slots=True)
@@ -30,6 +32,9 @@ class Entry:
     enqueued_at_s: float = field(default_factory=time.monotonic)
     #: True for the first segment of a long request: its time to first segment hangs on it.
     first_of_many: bool = False
+    #: Only entries of one bucket share a batch (the engine decodes each bucket with one output
+    #: budget, so a segment's translation never depends on what it is batched with).
+    bucket: int = 0
 
 
 def padded_tokens(entries: Sequence[Entry]) -> int:
@@ -47,14 +52,16 @@ def next_batch(
     least recently served first, so a one-sentence request never waits behind a long document; the
     free places are filled with the entries that waste the least padding. A request's turn is
     over once it was served: it moves to the back of the order.
+    A batch holds entries of one bucket only: the first head's; other entries keep their places.
     A batch holding the first segment of a long request, or the heads of several requests, is
     filled only up to ``first_batch_size`` (0: no cap; never fewer than the heads it holds): while
     someone waits on the next batch's latency it stays short, and a document alone gets full
     batches for throughput.
     """
-    candidates = _take_candidates(queues, max_batch_size * _CANDIDATES_PER_SLOT)
-    if not candidates:
+    taken = _take_candidates(queues, max_batch_size * _CANDIDATES_PER_SLOT)
+    if not taken:
         return []
+    candidates = [entry for entry, _ in taken]
     batch, rest = _take_heads(candidates, max_batch_tokens, max_batch_size)
     size_limit = max_batch_size
     someone_waits = len(batch) > 1 or any(entry.first_of_many for entry in batch)
@@ -62,7 +69,7 @@ def next_batch(
         size_limit = max(len(batch), min(max_batch_size, first_batch_size))
     _fill(batch, rest, max_batch_tokens, size_limit)
     chosen = set(map(id, batch))
-    _put_back(queues, [entry for entry in candidates if id(entry) not in chosen])
+    _put_back(queues, taken, chosen)
     for request_id in dict.fromkeys(entry.request_id for entry in batch):
         if request_id in queues:
             queues.move_to_end(request_id)  # served: go to the back of the round-robin order
@@ -111,31 +118,71 @@ def _padding_waste(length: int, longest: int, size: int) -> int:
     return longest - length if length <= longest else (length - longest) * size
 
 
-def _take_candidates(queues: Queues, limit: int) -> list[Entry]:
-    """Pop up to limit live entries, one per request in turn; drop done ones and empty queues."""
-    candidates: list[Entry] = []
+def _take_candidates(queues: Queues, limit: int) -> list[tuple[Entry, int]]:
+    """Take up to limit live entries of the first head's bucket, one per request in turn.
+
+    Returns each entry with its index in its queue before the taking, so that the unchosen ones
+    can go back to their places. Done entries met on the way and empty queues are dropped.
+    """
+    taken: list[tuple[Entry, int]] = []
+    bucket: int | None = None
+    scans = {request_id: _Scan() for request_id in queues}
     active = list(queues)
-    while active and len(candidates) < limit:
+    while active and len(taken) < limit:
         still_active = []
         for request_id in active:
             queue = queues[request_id]
-            while queue and queue[0].future.done():
-                queue.popleft()
-            if not queue:
-                del queues[request_id]
+            scan = scans[request_id]
+            found = scan.next_match(queue, bucket)
+            if found is None:
+                if not queue:
+                    del queues[request_id]
                 continue
-            candidates.append(queue.popleft())
+            entry, index = found
+            bucket = entry.bucket
+            taken.append((entry, index))
             still_active.append(request_id)
-            if len(candidates) == limit:
+            if len(taken) == limit:
                 break
         active = still_active
-    return candidates
+    return taken
 
 
-def _put_back(queues: Queues, leftovers: list[Entry]) -> None:
-    """Return unchosen candidates to the front of their queues, in their original order."""
-    for entry in reversed(leftovers):
-        queue = queues.get(entry.request_id)
+@dataclass(slots=True)
+class _Scan:
+    """Where the search for candidates in one queue stands."""
+
+    position: int = 0  # in the queue as it is now
+    removed: int = 0  # entries taken out before position so far
+
+    def next_match(self, queue: deque[Entry], bucket: int | None) -> tuple[Entry, int] | None:
+        """Remove and return the next live entry of bucket (any if None) and its original index."""
+        while self.position < len(queue) and self.position + self.removed < _LOOKAHEAD:
+            entry = queue[self.position]
+            if entry.future.done():
+                del queue[self.position]  # a cancelled segment: drop it for good
+                continue
+            if bucket is None or entry.bucket == bucket:
+                del queue[self.position]
+                index = self.position + self.removed
+                self.removed += 1
+                return entry, index
+            self.position += 1
+        return None
+
+
+def _put_back(queues: Queues, taken: list[tuple[Entry, int]], chosen: set[int]) -> None:
+    """Return the unchosen candidates to their queues, each at the place it was taken from."""
+    by_request: dict[str, list[tuple[Entry, int]]] = {}
+    for entry, index in taken:
+        by_request.setdefault(entry.request_id, []).append((entry, index))
+    for request_id, entries in by_request.items():
+        queue = queues.get(request_id)
         if queue is None:
-            queue = queues[entry.request_id] = deque()
-        queue.appendleft(entry)
+            queue = queues[request_id] = deque()
+        gone = 0  # chosen entries that were before the current one
+        for entry, index in sorted(entries, key=lambda pair: pair[1]):
+            if id(entry) in chosen:
+                gone += 1
+            else:
+                queue.insert(index - gone, entry)

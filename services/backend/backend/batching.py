@@ -20,11 +20,21 @@ from typing import Protocol
 from backend.batch_policy import Entry, Queues, next_batch, padded_tokens
 from backend.engines.base import EngineError
 
-__all__ = ["BatchObserver", "BatchScheduler", "Entry", "Queues", "next_batch", "padded_tokens"]
+__all__ = [
+    "BatchObserver",
+    "BatchScheduler",
+    "BucketOf",
+    "Entry",
+    "Queues",
+    "next_batch",
+    "padded_tokens",
+]
 
 logger = logging.getLogger(__name__)
 
 TranslateBatch = Callable[[list[list[str]]], list[str]]
+#: The bucket of a token sequence: only sequences of one bucket share an engine batch.
+BucketOf = Callable[[Sequence[str]], int]
 
 
 class BatchObserver(Protocol):
@@ -57,6 +67,7 @@ class BatchScheduler:
         max_wait_s: float = 0.005,
         first_batch_size: int = 4,
         observer: BatchObserver | None = None,
+        bucket_of: BucketOf | None = None,
     ) -> None:
         if (
             min(workers, max_batch_tokens, max_batch_size) < 1
@@ -70,6 +81,7 @@ class BatchScheduler:
         self._max_wait_s = max_wait_s
         self._first_batch_size = first_batch_size
         self._observer = observer
+        self._bucket_of = bucket_of
         self._queues: Queues = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -122,15 +134,25 @@ class BatchScheduler:
         await self.aclose()
 
     def submit(
-        self, request_id: str, token_seqs: Sequence[Sequence[str]]
+        self, request_id: str, token_seqs: Sequence[Sequence[str]], *, continuing: bool = False
     ) -> list[asyncio.Future[str]]:
-        """Queue one request's segments; return one future per segment, in order."""
+        """Queue one request's segments; return one future per segment, in order.
+
+        ``continuing``: more of a request submitted earlier, whose first segment is already queued.
+        """
         if self._task is None or self._arrived is None:
             raise EngineError("the translation service is not running")
         loop = asyncio.get_running_loop()
-        many = len(token_seqs) > self._first_batch_size
+        many = len(token_seqs) > self._first_batch_size and not continuing
+        bucket_of = self._bucket_of
         entries = [
-            Entry(request_id, tokens, loop.create_future(), first_of_many=many and index == 0)
+            Entry(
+                request_id,
+                tokens,
+                loop.create_future(),
+                first_of_many=many and index == 0,
+                bucket=bucket_of(tokens) if bucket_of else 0,
+            )
             for index, tokens in enumerate(token_seqs)
         ]
         if entries:

@@ -47,11 +47,16 @@ class Settings(BaseSettings):
     )
     beam_size: int = Field(4, ge=1, le=16, description="Beam search width")
     max_output_ratio: float = Field(
-        1.5, gt=0, description="Output token budget per input token of a batch's longest segment"
+        1.5, gt=0, description="Output token budget per input token of each segment"
     )
     max_output_extra_tokens: int = Field(10, ge=0, description="Output tokens on top of the ratio")
     max_input_tokens: int = Field(
         0, ge=0, description="Cut longer sentences into pieces of this many tokens; 0 = model's"
+    )
+    # On: a translation that fills its budget is decoded again with the model's max_length. Off
+    # only for random-weight models, which seldom end a sentence (make bench).
+    retry_truncated: bool = Field(
+        True, description="Decode a translation that filled its budget again with the model's max"
     )
 
     # --- batching and cache ---

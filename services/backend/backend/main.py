@@ -98,7 +98,11 @@ def create_app(
         RequestLogMiddleware, metrics=metrics, replica=settings.replica_name, routes=lambda: paths
     )
     # Outermost: a body too large for any valid text is refused before anything reads it.
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes(settings.max_text_chars))
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=max_body_bytes(settings.max_text_chars),
+        max_file_bytes=settings.max_file_bytes,
+    )
     return app
 
 

@@ -42,6 +42,27 @@ class _CacheCollector(Collector):
         yield misses
 
 
+class TruncationCounter(Protocol):
+    """What the collector reads from the engine."""
+
+    truncated: int
+
+
+class _TruncationCollector(Collector):
+    """Publish how many translations filled the model's output limit, read at scrape time."""
+
+    def __init__(self, engine: TruncationCounter) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        truncated = CounterMetricFamily(
+            f"{PREFIX}_truncated_translations",
+            "Translations that filled the model's output limit (even after the retry)",
+        )
+        truncated.add_metric([], self._engine.truncated)
+        yield truncated
+
+
 class Metrics:
     """The backend's metrics; also the BatchScheduler's observer."""
 
@@ -96,6 +117,10 @@ class Metrics:
     def watch_cache(self, cache: CacheCounters) -> None:
         """Publish the cache's hit and miss counters from now on."""
         self.registry.register(_CacheCollector(cache))
+
+    def watch_engine(self, engine: TruncationCounter) -> None:
+        """Publish the engine's count of truncated translations from now on."""
+        self.registry.register(_TruncationCollector(engine))
 
     def model_loaded(self, **labels: str) -> None:
         """Record that the model is loaded, with its name, engine, device and compute type."""

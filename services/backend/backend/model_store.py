@@ -87,6 +87,15 @@ def max_input_tokens(path: Path) -> int:
     return int(config.get("max_position_embeddings", 512)) - 1
 
 
+def _max_output_tokens(path: Path) -> int:
+    """Return the generation config's max_length without the decoder start token."""
+    try:
+        config = json.loads((path / "generation_config.json").read_text())
+    except (OSError, ValueError):
+        return max_input_tokens(path)
+    return int(config.get("max_length", max_input_tokens(path) + 1)) - 1
+
+
 def model_name(path: Path, default: str) -> str:
     """Return the name a converted model was built from (for clients), else `default`."""
     if (path / MARKER).is_file():
@@ -140,6 +149,7 @@ def convert(path: Path, target: Path, quantization: str, *, name: str | None = N
             "model": name or str(path),
             "source": str(path),
             "max_input_tokens": max_input_tokens(path),
+            "max_output_tokens": _max_output_tokens(path),
         }
         (output / MARKER).write_text(json.dumps(marker) + "\n")
         try:

@@ -92,10 +92,13 @@ class BackendState:
             max_wait_s=settings.max_wait_s,
             first_batch_size=settings.first_batch_size,
             observer=self.metrics,
+            # One batch per output budget: batching never changes a translation.
+            bucket_of=lambda tokens: engine.budget(len(tokens)),
         )
         await scheduler.start()
         cache = TranslationCache(settings.cache_size)
         self.metrics.watch_cache(cache)
+        self.metrics.watch_engine(engine)
         self.engine, self._scheduler = engine, scheduler
         self.translator = Translator(engine, scheduler, cache)
         self.metrics.model_loaded(

@@ -7,19 +7,31 @@ The service the HTTP routes call. It knows nothing of HTTP: it takes text and yi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
 from backend.engines.base import Engine
-from backend.segmentation import Segment, segment, split_segment
+from backend.segmentation import Segment, iter_segments, split_segment
+from backend.segmentation.protect import restore
 
 #: Texts longer than this are segmented and tokenized in a worker thread, not on the event loop.
 OFFLOAD_CHARS = 256
-#: Segments yielded between two pauses that let other requests in.
+#: Texts longer than this are planned chunk by chunk, the first one small, so the first segment
+#: is in the engine long before the last is read; shorter ones in one go (``total`` exact at once).
+INCREMENTAL_CHARS = 20_000
+FIRST_CHUNK_SEGMENTS = 4
+CHUNK_SEGMENTS = 256
+#: How far planning runs ahead of the segments handed out: enough to keep every engine worker's
+#: batches full, without segmenting a huge text on the CPU the first batch needs.
+PLAN_AHEAD_SEGMENTS = 1024
+#: Segments yielded between two pauses that let other requests in: cached and repeated segments
+#: complete without suspending, and a long run of them would hold the event loop.
 PAUSE_EVERY_SEGMENTS = 256
+
+Segmenter = Callable[[str], Iterator[Segment]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,25 +44,53 @@ class Translated:
 
 @dataclass(frozen=True, slots=True)
 class StreamedSegment:
-    """One translated segment with the untranslated material before it (and after, if last)."""
+    """One translated segment with the untranslated material before it (and after, if last).
+
+    ``total`` counts the segments known so far: exact on every segment of a text up to
+    INCREMENTAL_CHARS, and on the last segment of any text; for longer texts it grows as the
+    text is read (never less than index + 1).
+    """
 
     index: int
     total: int
     text: str
-    #: The source this segment translates, laid out like ``text`` (prefix, and trailer if last):
+    #: The source this segment translates, laid out like ``text`` (prefix, and tail if last):
     #: joining every ``source`` gives the input text. Not compared: equality is about the output.
     source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """What to send to the engine: per segment its prefix and source tokens, then the trailer."""
+class _Chunk:
+    """Prepared segments: per segment its prefix and source tokens; the tail once the text ends."""
 
     prefixes: list[str]
+    kept: list[tuple[str | None, ...]]
     tokens: list[list[str]]
-    trailer: str
-    #: Per segment its source sentence (the text the tokens came from).
+    tail: str | None
+    #: Per segment its source sentence, protected spans put back (what the page aligns).
     sentences: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What the planning of one text has done so far."""
+
+    #: Every future submitted for the text, to cancel those left when the caller goes away.
+    futures: list[asyncio.Future[str]] = field(default_factory=list)
+    #: Segments planned so far (the ``total`` streamed with each segment).
+    planned: int = 0
+
+
+@dataclass(slots=True)
+class _Item:
+    """One planned segment: a cached translation or the future of one."""
+
+    prefix: str
+    kept: tuple[str | None, ...]
+    tokens: tuple[str, ...]
+    hit: str | None
+    future: asyncio.Future[str] | None
+    sentence: str = ""
 
 
 class Translator:
@@ -63,11 +103,13 @@ class Translator:
         cache: TranslationCache,
         *,
         offload_chars: int = OFFLOAD_CHARS,
+        segmenter: Segmenter = iter_segments,
     ) -> None:
         self._engine = engine
         self._scheduler = scheduler
         self._cache = cache
         self._offload_chars = offload_chars
+        self._segmenter = segmenter
 
     async def translate(self, text: str, *, request_id: str, offload: bool = False) -> Translated:
         """Translate text whole; whitespace-only text comes back unchanged with 0 segments.
@@ -75,12 +117,11 @@ class Translator:
         offload: prepare it in a worker thread however short it is (the many texts of a list:
         their preparation, on the event loop, added up to seconds).
         """
-        plan = await self._plan(text, offload=offload)
-        if not plan.tokens:
+        async with aclosing(self._translate(text, request_id, offload)) as parts_iter:
+            parts = [part async for part in parts_iter]
+        if not parts:
             return Translated(text, 0)
-        async with aclosing(self._translate_plan(plan, request_id)) as parts_iter:
-            parts = [part.text async for part in parts_iter]
-        return Translated("".join(parts), len(parts))
+        return Translated("".join(part.text for part in parts), len(parts))
 
     async def stream(self, text: str, *, request_id: str) -> AsyncIterator[StreamedSegment]:
         """Yield translated segments in order, each as soon as it and all before it are ready.
@@ -90,80 +131,145 @@ class Translator:
         empty text yields nothing. Closing the iterator early (the client went away) cancels the
         segments not yet translated, so the scheduler drops them.
         """
-        plan = await self._plan(text)
-        if not plan.tokens:
-            if text:
-                yield StreamedSegment(0, 1, text, source=text)
-            return
-        async with aclosing(self._translate_plan(plan, request_id)) as parts:
+        sent = 0
+        async with aclosing(self._translate(text, request_id)) as parts:
             async for part in parts:
+                sent += 1
                 yield part
+        if not sent and text:
+            yield StreamedSegment(0, 1, text, source=text)
 
-    async def _plan(self, text: str, *, offload: bool = False) -> _Plan:
-        """Segment and tokenize text, off the event loop when it is long (blocking CPU work)."""
-        if offload or len(text) > self._offload_chars:
-            return await asyncio.to_thread(self._prepare, text)
-        return self._prepare(text)
+    async def _translate(
+        self, text: str, request_id: str, offload: bool = False
+    ) -> AsyncIterator[StreamedSegment]:
+        """Plan text chunk by chunk in the background and yield its segments in order."""
+        items: asyncio.Queue[_Item | str | BaseException] = asyncio.Queue(PLAN_AHEAD_SEGMENTS)
+        progress = _Progress()
+        producer = asyncio.create_task(self._produce(text, request_id, items, progress, offload))
+        try:
+            held: _Item | None = None  # the last segment carries the tail: wait for the next
+            index = 0
+            while True:
+                got = await items.get()
+                if isinstance(got, BaseException):
+                    raise got
+                if isinstance(got, str):  # the tail: the text is fully planned
+                    if held is not None:
+                        translated = await self._text(held) + got
+                        source = held.prefix + held.sentence + got
+                        yield StreamedSegment(index, index + 1, translated, source=source)
+                    return
+                if held is not None:
+                    total = max(progress.planned, index + 2)
+                    translated = await self._text(held)
+                    source = held.prefix + held.sentence
+                    if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
+                        await asyncio.sleep(0)  # a run of ready segments must let others in
+                    yield StreamedSegment(index, total, translated, source=source)
+                    index += 1
+                held = got
+        finally:
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+            _release(progress.futures)
 
-    def _prepare(self, text: str) -> _Plan:
-        """Segment text and tokenize its sentences, cutting those too long for the model."""
-        segmented = segment(text)
-        segments = list(segmented.segments)
-        token_seqs = self._engine.tokenize([seg.text for seg in segments]) if segments else []
+    async def _text(self, item: _Item) -> str:
+        """Return an item's prefix and translation, caching a fresh translation."""
+        translation = item.hit
+        if translation is None:
+            assert item.future is not None
+            translation = await item.future
+            self._cache.put(item.tokens, translation)
+        return item.prefix + restore(translation, item.kept)
+
+    async def _produce(
+        self,
+        text: str,
+        request_id: str,
+        out: asyncio.Queue[_Item | str | BaseException],
+        progress: _Progress,
+        offload: bool = False,
+    ) -> None:
+        """Plan text chunk by chunk: serve cache hits, submit misses, queue items in order."""
+        segments = self._segmenter(text)
+        size = FIRST_CHUNK_SEGMENTS if len(text) > INCREMENTAL_CHARS else None
+        # A sentence repeated within one text is translated once.
+        own: dict[tuple[str, ...], asyncio.Future[str]] = {}
+        try:
+            while True:
+                if offload or len(text) > self._offload_chars:
+                    chunk = await asyncio.to_thread(self._prepare, segments, size)
+                else:
+                    chunk = self._prepare(segments, size)
+                for item in self._submit(chunk, request_id, own, progress):
+                    await out.put(item)  # waits while planning is far enough ahead
+                if chunk.tail is not None:
+                    await out.put(chunk.tail)
+                    return
+                size = CHUNK_SEGMENTS
+        except Exception as error:  # the consumer raises it in the caller's task
+            await out.put(error)
+
+    def _submit(
+        self,
+        chunk: _Chunk,
+        request_id: str,
+        own: dict[tuple[str, ...], asyncio.Future[str]],
+        progress: _Progress,
+    ) -> list[_Item]:
+        """Look a chunk's segments up in the cache, submit the misses; return the items."""
+        keys = [tuple(seq) for seq in chunk.tokens]
+        hits = [self._cache.get(key) for key in keys]
+        misses = list(dict.fromkeys(k for k, h in zip(keys, hits, strict=True) if h is None))
+        misses = [key for key in misses if key not in own]
+        if misses:
+            submitted = self._scheduler.submit(
+                request_id, [list(key) for key in misses], continuing=progress.planned > 0
+            )
+            own.update(zip(misses, submitted, strict=True))
+            progress.futures.extend(submitted)
+        progress.planned += len(keys)
+        rows = zip(chunk.prefixes, chunk.kept, keys, hits, chunk.sentences, strict=True)
+        return [
+            _Item(prefix, kept, key, hit, None if hit is not None else own[key], sentence)
+            for prefix, kept, key, hit, sentence in rows
+        ]
+
+    def _prepare(self, segments: Iterator[Segment], size: int | None) -> _Chunk:
+        """Take up to size segments (None: all), tokenize them, cut those too long for the model."""
+        taken: list[Segment] = []
+        tail: str | None = None
+        for seg in segments:
+            if not seg.text:
+                tail = seg.prefix
+                break
+            taken.append(seg)
+            if size is not None and len(taken) >= size:
+                break
+        else:
+            tail = ""
+        token_seqs = self._engine.tokenize([seg.text for seg in taken]) if taken else []
         limit = self._engine.max_input_tokens
-        prefixes: list[str] = []
+        prepared: list[Segment] = []
         tokens: list[list[str]] = []
-        sentences: list[str] = []
-        for seg, seq in zip(segments, token_seqs, strict=True):
+        for seg, seq in zip(taken, token_seqs, strict=True):
             if len(seq) <= limit:
-                prefixes.append(seg.prefix)
+                prepared.append(seg)
                 tokens.append(seq)
-                sentences.append(seg.text)
                 continue
             pieces = split_segment(seg, self._count_tokens, limit)
-            prefixes.extend(piece.prefix for piece in pieces)
-            tokens.extend(self._tokenize_pieces(pieces))
-            sentences.extend(piece.text for piece in pieces)
-        return _Plan(prefixes, tokens, segmented.trailer, sentences)
+            prepared.extend(pieces)
+            tokens.extend(self._engine.tokenize([piece.text for piece in pieces]))
+        return _Chunk(
+            [s.prefix for s in prepared],
+            [s.kept for s in prepared],
+            tokens,
+            tail,
+            [restore(s.text, s.kept) for s in prepared],
+        )
 
     def _count_tokens(self, text: str) -> int:
         return len(self._engine.tokenize([text])[0])
-
-    def _tokenize_pieces(self, pieces: list[Segment]) -> list[list[str]]:
-        return self._engine.tokenize([piece.text for piece in pieces])
-
-    async def _translate_plan(self, plan: _Plan, request_id: str) -> AsyncIterator[StreamedSegment]:
-        """Serve cache hits, submit the misses in one call, and yield the segments in order."""
-        total = len(plan.tokens)
-        cached: list[str | None] = []
-        # A sentence repeated within one text is translated once.
-        slots: dict[tuple[str, ...], int] = {}
-        for index, seq in enumerate(plan.tokens):
-            hit = self._cache.get(seq)
-            cached.append(hit)
-            if hit is None:
-                slots.setdefault(tuple(seq), len(slots))
-            if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
-                await asyncio.sleep(0)  # 55,000 lookups in a row held the loop for 0.1 s
-        futures = self._scheduler.submit(request_id, [list(key) for key in slots]) if slots else []
-        try:
-            for index, (seq, hit) in enumerate(zip(plan.tokens, cached, strict=True)):
-                translation = hit
-                if translation is None:
-                    translation = await futures[slots[tuple(seq)]]
-                    self._cache.put(seq, translation)
-                text = plan.prefixes[index] + translation
-                source = plan.prefixes[index] + plan.sentences[index]
-                if index == total - 1:
-                    text += plan.trailer
-                    source += plan.trailer
-                if index % PAUSE_EVERY_SEGMENTS == PAUSE_EVERY_SEGMENTS - 1:
-                    # Cached and repeated segments complete without suspending; a long run of
-                    # them would hold the event loop (issue #12: /healthz must stay fast).
-                    await asyncio.sleep(0)
-                yield StreamedSegment(index, total, text, source=source)
-        finally:
-            _release(futures)
 
 
 def _release(futures: list[asyncio.Future[str]]) -> None:

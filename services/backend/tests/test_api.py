@@ -31,6 +31,7 @@ def settings(tiny_model: Path, tmp_path: Path) -> Settings:
         model_cache_dir=tmp_path,
         max_text_chars=5_000,
         replica_name="replica-7",
+        retry_truncated=False,  # random weights seldom end a sentence: no decoding to 511 tokens
     )
 
 

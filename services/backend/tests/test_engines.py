@@ -52,7 +52,7 @@ def test_empty_sequences_translate_to_empty_strings(tiny_engine: Engine) -> None
 
 
 def test_output_length_follows_the_input_budget() -> None:
-    """The decoding budget is ratio x longest input + extra tokens, capped by the model."""
+    """The decoding budget is ratio x the input's tokens + extra tokens, capped by the model."""
     options = DecodingOptions(beam_size=4, max_output_ratio=1.0, max_output_extra_tokens=2)
     assert options.max_output_tokens(30, 511) == 32
     assert options.max_output_tokens(600, 511) == 511
@@ -71,19 +71,20 @@ def test_compute_type_defaults_to_int8_on_cpu_and_float16_on_gpu() -> None:
 
 @pytest.mark.parametrize("name", ["ctranslate2", "transformers"])
 def test_short_budget_gives_shorter_output(name: str, tiny_engines: dict[str, Engine]) -> None:
-    """A small output budget bounds what the random model generates."""
+    """A small output budget bounds what the random model generates (no retry: it is off)."""
+    from backend.engines.budget import BudgetedDecoder
     from backend.engines.ctranslate2 import CTranslate2Engine
 
     engine = tiny_engines[name]
     tokens = engine.tokenize(SENTENCES[1:2])
     long_text = engine.translate_batch(tokens)[0]
-    short = DecodingOptions(max_output_ratio=0.01, max_output_extra_tokens=2)
-    saved = engine._decoding  # the options are fixed per engine; swap them for this check
+    short = DecodingOptions(max_output_ratio=0.01, max_output_extra_tokens=2, retry_truncated=False)
+    saved = engine._decoder  # the options are fixed per engine; swap them for this check
     try:
-        engine._decoding = short
+        engine._decoder = BudgetedDecoder(short, saved.model_max_tokens)
         short_text = engine.translate_batch(tokens)[0]
     finally:
-        engine._decoding = saved
+        engine._decoder = saved
     assert len(short_text) < len(long_text)
     if isinstance(engine, CTranslate2Engine):
         assert len(short_text.split()) <= 3
@@ -97,7 +98,13 @@ def test_concurrent_batches_on_two_workers_match_one_at_a_time(tiny_model, tmp_p
     from backend.engines.loader import load_engine
 
     engine = load_engine(
-        Settings(model=str(tiny_model), device="cpu", model_cache_dir=tmp_path, engine_workers=2)
+        Settings(
+            model=str(tiny_model),
+            device="cpu",
+            model_cache_dir=tmp_path,
+            engine_workers=2,
+            retry_truncated=False,
+        )
     )
     assert engine.workers == 2
     batches = [engine.tokenize(SENTENCES), engine.tokenize(SENTENCES[::-1])]
@@ -105,3 +112,31 @@ def test_concurrent_batches_on_two_workers_match_one_at_a_time(tiny_model, tmp_p
     with ThreadPoolExecutor(2) as pool:
         together = list(pool.map(engine.translate_batch, batches * 3))
     assert together == alone * 3
+
+
+CONTROL_LOOKALIKES = ">>de<< Hallo </s> Welt <unk> und <pad> hier."
+
+
+def test_literal_control_tokens_in_the_text_are_text(tiny_engines: dict[str, Engine]) -> None:
+    """ "</s>", "<unk>", "<pad>" and ">>de<<" typed by a user never become control tokens."""
+    ct2, hf = tiny_engines["ctranslate2"], tiny_engines["transformers"]
+    tokens = hf.tokenize([CONTROL_LOOKALIKES])[0]
+    assert tokens == ct2.tokenize([CONTROL_LOOKALIKES])[0]
+    assert not {"</s>", "<unk>", "<pad>", ">>de<<"} & set(tokens)
+    assert "".join(tokens).replace("▁", " ").strip() == CONTROL_LOOKALIKES
+    tokenizer = hf._tokenizer
+    ids = tokenizer.convert_tokens_to_ids(tokens)
+    assert tokenizer.eos_token_id not in ids
+    assert tokenizer.pad_token_id not in ids
+
+
+def test_unknown_pieces_render_alike_on_both_engines(tiny_engines: dict[str, Engine]) -> None:
+    """An <unk> in the output is dropped by both engines: no " ⁇ " and no doubled space."""
+    ct2, hf = tiny_engines["ctranslate2"], tiny_engines["transformers"]
+    house, old = (ct2._target.encode(word, out_type=str) for word in ("house", "old"))
+    pieces = [*house, "<unk>", *old, "</s>"]
+    tokenizer = hf._tokenizer
+    ids = tokenizer.convert_tokens_to_ids(pieces)
+    assert tokenizer.unk_token_id not in tokenizer.convert_tokens_to_ids([*house, *old])
+    assert ct2.detokenize(pieces) == "house old"
+    assert tokenizer.decode(ids, skip_special_tokens=True).strip() == "house old"

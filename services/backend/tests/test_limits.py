@@ -138,3 +138,33 @@ def test_an_idle_keep_alive_connection_is_not_cut_by_the_header_deadline(
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             assert _status_line(sock) == b"HTTP/1.1 200 OK"  # the whole small response
             time.sleep(1.0)  # idle for twice the header deadline
+
+
+@pytest.mark.parametrize("path", ["/v1/documents", "/translate_file"])
+async def test_file_routes_take_files_up_to_max_file_bytes_not_the_texts_limit(path) -> None:
+    """A file over the text's body limit reaches the route; one over MAX_FILE_BYTES does not."""
+    from backend.api.limits import BodyLimitMiddleware
+
+    reached: list[int] = []
+
+    async def route(scope, receive, send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        reached.append(len(body))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = BodyLimitMiddleware(route, max_body_bytes=1_000, max_file_bytes=100_000)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://limits.test") as client:
+        assert (await client.post(path, content=b"x" * 50_000)).status_code == 200
+        refused = await client.post(path, content=b"x" * 200_000)
+        assert refused.status_code == 413
+        assert "MAX_FILE_BYTES" in refused.json()["detail"]
+        # Every other route keeps the text's limit.
+        assert (await client.post("/v1/translate", content=b"x" * 50_000)).status_code == 413
+    assert reached == [50_000]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from backend.segmentation import Segment, reassemble, segment, split_segment, split_to_fit
+from backend.segmentation.protect import restore
 
 GERMAN_CORPUS = [
     ("Wir brauchen z. B. Äpfel. Dann gehen wir.", ["Wir brauchen z. B. Äpfel.", "Dann gehen wir."]),
@@ -34,7 +35,6 @@ GERMAN_CORPUS = [
     ("Wirklich! Bist du sicher? Ja.", ["Wirklich!", "Bist du sicher?", "Ja."]),
     ("Am 24.12.2026 ist Weihnachten. Toll.", ["Am 24.12.2026 ist Weihnachten.", "Toll."]),
     ("Prof. Dr. med. Schmidt operiert. Gut so.", ["Prof. Dr. med. Schmidt operiert.", "Gut so."]),
-    # pysbd's known failures, undone by the post-processing rule:
     (
         "Er wurde am 1. Jan. 2020 geboren. Sie nicht.",
         ["Er wurde am 1. Jan. 2020 geboren.", "Sie nicht."],
@@ -52,8 +52,8 @@ GERMAN_CORPUS = [
 @pytest.mark.parametrize(("text", "sentences"), GERMAN_CORPUS)
 def test_german_sentences_are_split_where_a_reader_would(text: str, sentences: list[str]) -> None:
     result = segment(text)
-    assert [seg.text for seg in result.segments] == sentences
-    assert reassemble(result, sentences) == text
+    assert [restore(seg.text, seg.kept) for seg in result.segments] == sentences
+    assert reassemble(result, [seg.text for seg in result.segments]) == text
 
 
 def test_a_number_is_not_taken_for_a_list_item_inside_a_line() -> None:
@@ -170,18 +170,26 @@ def test_split_segment_keeps_the_prefix_first_and_spaces_between_pieces() -> Non
     ]
 
 
-def test_text_that_crashes_pysbd_is_kept_as_one_sentence() -> None:
-    # pysbd 0.3.4 raises ValueError (int("\x1f0")) on this input; found by hypothesis.
+def test_text_that_crashed_pysbd_is_split_like_any_other() -> None:
+    # pysbd 0.3.4 raised ValueError (int("\x1f0")) on this input; found by hypothesis.
     text = "Satz 0\x1f0. Noch einer."
     result = segment(text)
-    assert [seg.text for seg in result.segments] == [text]
+    assert [seg.text for seg in result.segments] == ["Satz 0\x1f0.", "Noch einer."]
 
 
-def test_a_long_line_without_spaces_is_cut_into_window_sized_sentences() -> None:
-    text = "Wort" * 25_000  # 100,000 characters and no space to cut at
+@pytest.mark.parametrize("symbol", ["♨️", "☝️", "♭", "♬", "☉", "∮", "∯", "☇", "☈", "☄"])
+def test_pysbd_placeholder_characters_lose_no_sentence(symbol: str) -> None:
+    # pysbd uses these characters internally and dropped the sentence holding one (issue #11).
+    text = f"Das Bad {symbol} hat geöffnet. Kommt alle!"
     result = segment(text)
-    assert "".join(seg.prefix + seg.text for seg in result.segments) == text
-    assert len(result.segments) <= 100  # windows of ~2,000 characters, not one per character
+    sentences = [f"Das Bad {symbol} hat geöffnet.", "Kommt alle!"]
+    assert [seg.text for seg in result.segments] == sentences
+
+
+def test_a_long_line_without_spaces_is_one_sentence() -> None:
+    text = "Wort" * 25_000  # 100,000 characters; the translator cuts it to the model's window
+    result = segment(text)
+    assert [seg.text for seg in result.segments] == [text]
 
 
 def test_a_window_of_only_spaces_does_not_end_the_line() -> None:

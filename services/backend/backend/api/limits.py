@@ -54,20 +54,40 @@ class _BodyTooLarge(HTTPException):
         super().__init__(413, f"The request body is larger than {limit_bytes:,} bytes.")
 
 
-class BodyLimitMiddleware:
-    """Refuse (413) a request body larger than `max_body_bytes`, counted as it arrives."""
+#: Routes that take a whole file: their bodies are bounded by MAX_FILE_BYTES, not by the text.
+FILE_PATHS = frozenset({"/v1/documents", "/v1/documents/stream", "/translate_file"})
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Refuse (413) a request body larger than `max_body_bytes`, counted as it arrives.
+
+    File uploads (FILE_PATHS) may be as large as `max_file_bytes` plus the form around them.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_file_bytes: int = 0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.file_body_bytes = max(max_body_bytes, max_file_bytes + _ENVELOPE_BYTES)
+        self.max_file_bytes = max_file_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope.get("path") in FILE_PATHS:
+            await self._limited(scope, receive, send, self.file_body_bytes)
+        else:
+            await self._limited(scope, receive, send, self.max_body_bytes)
+
+    def _too_large(self, scope: Scope, limit_bytes: int) -> str:
+        if scope.get("path") in FILE_PATHS:
+            return f"The file is larger than {self.max_file_bytes:,} bytes (MAX_FILE_BYTES)."
+        return _BodyTooLarge(limit_bytes).detail
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._refuse(send, 413, _BodyTooLarge(self.max_body_bytes).detail)
+        if declared is not None and declared > limit:
+            await self._refuse(send, 413, self._too_large(scope, limit))
             return
         received = 0
         started = too_large = False
@@ -77,9 +97,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     too_large = True
-                    raise _BodyTooLarge(self.max_body_bytes)
+                    raise _BodyTooLarge(limit)
             return message
 
         async def watched_send(message: Message) -> None:
@@ -94,9 +114,9 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counted_receive, watched_send)
-        except _BodyTooLarge as error:
+        except _BodyTooLarge:
             if not started:
-                await self._refuse(send, 413, error.detail)
+                await self._refuse(send, 413, self._too_large(scope, limit))
         except RecursionError:
             # json.loads gives up on deep nesting ([[[[…): the client's fault, not a 500.
             if not started:

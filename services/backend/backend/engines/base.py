@@ -31,6 +31,17 @@ class Engine(Protocol):
         """Return the source sub-word tokens of each text, without the end-of-sentence token."""
         ...
 
+    #: Translations so far that filled the model's output limit (counted, never logged as text).
+    truncated: int
+
+    def budget(self, input_tokens: int) -> int:
+        """Return the output budget a sequence of input_tokens is first decoded with.
+
+        The scheduler batches only sequences of one budget; the engine decodes each budget group
+        on its own anyway, so a translation never depends on its batch.
+        """
+        ...
+
     def translate_batch(self, batch: list[list[str]]) -> list[str]:
         """Translate token sequences and return one detokenized string per sequence, in order."""
         ...

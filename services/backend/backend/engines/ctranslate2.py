@@ -7,31 +7,21 @@ backend.model_store) and the tokenizers are the checkpoint's own sentencepiece m
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from backend.engines.base import EngineError
+from backend.engines.budget import BudgetedDecoder, DecodingOptions
+
+__all__ = ["CTranslate2Engine", "DecodingOptions", "resolve_compute_type", "resolve_device"]
 
 logger = logging.getLogger(__name__)
 
 EOS = "</s>"
+#: Pieces that are control symbols, not text: dropped from output like transformers'
+#: skip_special_tokens does, so both engines render a translation alike (no " ⁇ " for <unk>).
+CONTROL_PIECES = frozenset({"</s>", "<unk>", "<pad>"})
 #: Compute types used when COMPUTE_TYPE is "auto": int8 on CPU, float16 on GPU.
 DEFAULT_COMPUTE_TYPES = {"cpu": "int8", "cuda": "float16"}
-
-
-@dataclass(frozen=True)
-class DecodingOptions:
-    """How long and how wide the search for each translation is."""
-
-    beam_size: int = 4
-    #: Output budget per batch: ratio x the longest input, plus extra tokens, capped by the model.
-    max_output_ratio: float = 1.5
-    max_output_extra_tokens: int = 10
-
-    def max_output_tokens(self, longest_input: int, model_limit: int) -> int:
-        """Return the decoding length limit for a batch whose longest input has that many tokens."""
-        budget = int(longest_input * self.max_output_ratio) + self.max_output_extra_tokens
-        return max(1, min(model_limit, budget))
 
 
 def resolve_device(device: str) -> str:
@@ -59,6 +49,7 @@ class CTranslate2Engine:
         *,
         model: str,
         max_input_tokens: int,
+        max_output_tokens: int | None = None,
         device: str = "cpu",
         compute_type: str = "int8",
         workers: int = 1,
@@ -74,6 +65,7 @@ class CTranslate2Engine:
         self.compute_type = compute_type
         self.workers = workers
         self._decoding = decoding or DecodingOptions()
+        self._decoder = BudgetedDecoder(self._decoding, max_output_tokens or max_input_tokens + 1)
         self._source = sentencepiece.SentencePieceProcessor(
             model_file=str(model_dir / "source.spm")
         )
@@ -101,54 +93,67 @@ class CTranslate2Engine:
         """Return the source sentencepiece pieces of each text, without </s>."""
         return self._source.encode(texts, out_type=str)
 
+    @property
+    def truncated(self) -> int:
+        """Return how many translations filled the model's output limit so far."""
+        return self._decoder.truncated
+
+    def budget(self, input_tokens: int) -> int:
+        """Return the output budget a sequence of input_tokens is first decoded with."""
+        return self._decoder.budget(input_tokens)
+
     def translate_batch(self, batch: list[list[str]]) -> list[str]:
         """Translate token sequences and return one detokenized string per sequence, in order."""
-        work = [i for i, tokens in enumerate(batch) if tokens]
-        results = [""] * len(batch)
-        if not work:
-            return results
-        sources = [[*batch[i], EOS] for i in work]
-        limit = self._decoding.max_output_tokens(max(map(len, sources)), self.max_input_tokens)
+        return self._decoder.translate(batch, self._decode)
+
+    def _decode(self, batch: list[list[str]], budget: int) -> list[tuple[str, bool]]:
+        """Decode sequences within budget tokens: each one's text and whether it filled it."""
         try:
             outputs = self._translator.translate_batch(
-                sources,
+                [[*tokens, EOS] for tokens in batch],
                 beam_size=self._decoding.beam_size,
-                max_decoding_length=limit,
+                max_decoding_length=budget,
                 max_input_length=0,  # the segmenter already bounds inputs; never cut silently
             )
         except (RuntimeError, ValueError) as error:
-            raise EngineError(f"CTranslate2 failed on a batch of {len(sources)}") from error
-        for i, output in zip(work, outputs, strict=True):
-            results[i] = self.detokenize(output.hypotheses[0])
-        return results
+            raise EngineError(f"CTranslate2 failed on a batch of {len(batch)}") from error
+        # The hypotheses exclude </s>: one that ended before the budget is shorter than it.
+        return [
+            (self.detokenize(output.hypotheses[0]), len(output.hypotheses[0]) >= budget)
+            for output in outputs
+        ]
 
     def translate_alternatives(self, batch: list[list[str]], count: int) -> list[list[str]]:
         """Return up to count translations per sequence from the beam's n-best list, best first.
 
         Optional engine capability (LibreTranslate's alternatives); empty sequences get [""].
         """
-        results: list[list[str]] = [[""] for _ in batch]
-        work = [i for i, tokens in enumerate(batch) if tokens]
-        if not work:
-            return results
-        sources = [[*batch[i], EOS] for i in work]
-        limit = self._decoding.max_output_tokens(max(map(len, sources)), self.max_input_tokens)
+        return self._decoder.translate_nbest(batch, self._decode_nbest, count)
+
+    def _decode_nbest(
+        self, batch: list[list[str]], budget: int, count: int
+    ) -> list[tuple[list[str], bool]]:
         try:
             outputs = self._translator.translate_batch(
-                sources,
+                [[*tokens, EOS] for tokens in batch],
                 beam_size=max(self._decoding.beam_size, count),
                 num_hypotheses=count,
-                max_decoding_length=limit,
+                max_decoding_length=budget,
                 max_input_length=0,
             )
         except (RuntimeError, ValueError) as error:
-            raise EngineError(f"CTranslate2 failed on a batch of {len(sources)}") from error
-        for i, output in zip(work, outputs, strict=True):
-            results[i] = [self.detokenize(hypothesis) for hypothesis in output.hypotheses]
-        return results
+            raise EngineError(f"CTranslate2 failed on a batch of {len(batch)}") from error
+        return [
+            (
+                [self.detokenize(hypothesis) for hypothesis in output.hypotheses],
+                len(output.hypotheses[0]) >= budget,
+            )
+            for output in outputs
+        ]
 
     def detokenize(self, pieces: list[str]) -> str:
         """Join target pieces into text with the target sentencepiece model."""
         # Like MarianTokenizer: pieces sentencepiece does not know pass through verbatim, and
         # their word-boundary marks still become spaces.
-        return self._target.decode_pieces(pieces).replace("▁", " ").strip()
+        text = [piece for piece in pieces if piece not in CONTROL_PIECES]
+        return self._target.decode_pieces(text).replace("▁", " ").strip()

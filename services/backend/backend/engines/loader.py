@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 from backend import model_store
 from backend.config import Settings
@@ -24,6 +26,7 @@ def decoding_options(settings: Settings) -> DecodingOptions:
         beam_size=settings.beam_size,
         max_output_ratio=settings.max_output_ratio,
         max_output_extra_tokens=settings.max_output_extra_tokens,
+        retry_truncated=settings.retry_truncated,
     )
 
 
@@ -32,10 +35,31 @@ def input_limit(settings: Settings, model_limit: int) -> int:
     return min(settings.max_input_tokens or model_limit, model_limit)
 
 
+def output_limit(path: Path, input_limit_tokens: int) -> int:
+    """Return the most tokens the model may generate: its generation config's max_length.
+
+    max_length counts the decoder start token, which CTranslate2 does not. A converted model keeps
+    the figure in its marker; without one the limit is the model's window (opus-mt: 512 - 1).
+    """
+    for name in ("generation_config.json", model_store.MARKER):
+        try:
+            config = json.loads((path / name).read_text())
+        except (OSError, ValueError):
+            continue
+        if "max_output_tokens" in config:
+            return int(config["max_output_tokens"])
+        if "max_length" in config:
+            return int(config["max_length"]) - 1
+    return input_limit_tokens
+
+
 def load_engine(settings: Settings) -> Engine:
     """Resolve MODEL, convert it when needed, and load the ENGINE on the DEVICE; may take long."""
     path = model_store.resolve(settings.model)
-    limit = input_limit(settings, model_store.max_input_tokens(path))
+    model_limit = model_store.max_input_tokens(path)
+    limit = input_limit(settings, model_limit)
+    # MAX_INPUT_TOKENS cuts inputs only; the output may be as long as the model allows.
+    output_tokens = output_limit(path, model_limit)
     if settings.engine == "transformers":
         if model_store.is_converted(path):
             raise model_store.ModelNotFound(
@@ -53,6 +77,7 @@ def load_engine(settings: Settings) -> Engine:
             path,
             model=settings.model,
             max_input_tokens=limit,
+            max_output_tokens=output_tokens,
             device=_torch_device(settings.device),
             cpu_threads=settings.cpu_threads or available_cpus(),
             decoding=decoding_options(settings),
@@ -66,6 +91,7 @@ def load_engine(settings: Settings) -> Engine:
         converted,
         model=model_store.model_name(path, settings.model),
         max_input_tokens=limit,
+        max_output_tokens=output_tokens,
         device=device,
         compute_type=resolve_compute_type(settings.compute_type, device),
         workers=split.workers,
