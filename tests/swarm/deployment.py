@@ -42,6 +42,9 @@ class DeployConfig:
             # per-client limit is attacked in tests/redteam/ (make run) at its default.
             "TRANSLATE_RATE_PER_S": "10000",
             "TRANSLATE_BURST": "10000",
+            # The random-weight model never ends a sentence: retrying every one at the model's
+            # 511-token limit would make each translation ~70x slower (backend README).
+            "RETRY_TRUNCATED": "false",
         }
 
 
