@@ -69,11 +69,15 @@ test: install system-deps $(TINY_MODEL)/config.json lint ## Run every test (lint
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm
-	$(BIN)/pytest -m "not browser and not swarm" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser and not swarm and not cluster" $(PYTEST_ARGS)
 
 .PHONY: test-swarm
 test-swarm: install system-deps $(TINY_MODEL)/config.json ## Deploy the real stack on a real single-node Swarm and check it
 	$(BIN)/pytest -m swarm tests/swarm $(PYTEST_ARGS)
+
+.PHONY: test-cluster
+test-cluster: install system-deps $(TINY_MODEL)/config.json ## Deploy the real stack on a simulated 6-node Swarm (root; namespaces) and check it
+	$(BIN)/pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install ## Measure engine, service and fairness figures on the random opus-mt-shaped model
