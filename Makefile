@@ -65,7 +65,8 @@ lint: install ## Lint code, YAML, Dockerfiles and workflows
 .PHONY: test
 test: install system-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
-	$(BIN)/pytest --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
+# Not yet the simulated cluster (make test-cluster): it has not proven itself reliable in CI.
+	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm

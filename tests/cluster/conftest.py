@@ -1,4 +1,4 @@
-"""Fixtures of the cluster test: images → cluster (5 nodes, registry) → deployed stack, all torn
+"""Fixtures of the cluster test: images → cluster (6 nodes, registry) → deployed stack, all torn
 down after the package's last test or on any failure; a summary of named checks at the end.
 
 The docker CLI of these tests talks to one of the cluster's managers through DOCKER_HOST (so the
@@ -20,6 +20,7 @@ from testkit.fixtures import TEST_OUTPUT
 from testkit.servers import REPO_ROOT
 from tests.cluster import deploy
 from tests.cluster.cluster import Cluster, bring_up, clean_leftovers, tear_down, use_manager
+from tests.cluster.diagnostics import diagnostics
 from tests.cluster.forward import Forwarder
 from tests.cluster.host_images import PushedImages, build_and_push
 from tests.cluster.summary import ClusterSummary
@@ -34,7 +35,8 @@ WORKDIR = REPO_ROOT / "build" / "cluster"
 RUN_DIR = WORKDIR / "run"
 # Outlives the run (a cache): layers pushed once are not pushed again.
 REGISTRY_DATA = WORKDIR / "registry-data"
-EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend")
+# Services that run until stopped (the backup job runs and completes).
+EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend", "prometheus")
 CONVERGE_TIMEOUT_S = 600.0
 
 
@@ -49,8 +51,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     cluster = item.config.stash.get(CLUSTER_KEY, None)
     if report.failed and cluster is not None and item.get_closest_marker("cluster"):
-        from tests.cluster.diagnostics import diagnostics
-
         text = diagnostics(cluster)
         report.sections.append(("Cluster diagnostics (nodes, service ps, node logs)", text))
         log_dir = TEST_OUTPUT / "logs"

@@ -22,6 +22,8 @@ TAG = "cluster"
 HTTP_PORT = 80
 HTTPS_PORT = 443
 BACKEND_REPLICAS = 2
+# What tests/swarm/deployment.py names the backup volume (never a real stack's).
+BACKUP_VOLUME = f"{STACK_NAME}_backups"
 
 
 def registry_paths(name: str) -> list[str]:
@@ -39,7 +41,9 @@ def registry_paths(name: str) -> list[str]:
 
 def all_registry_paths() -> dict[str, list[str]]:
     """Return registry_paths of every image the stack deploys."""
-    names = ("backend", "frontend", "frontend-next", "frontend-broken", "traefik", "mysql")
+    names = (
+        "backend", "frontend", "frontend-next", "frontend-broken", "traefik", "mysql", "prometheus",
+    )  # fmt: skip
     return {name: registry_paths(name) for name in names}
 
 
@@ -53,6 +57,7 @@ def deploy_config() -> deployment.DeployConfig:
         https_port=HTTPS_PORT,
         traefik_image=f"{REGISTRY}/{registry_paths('traefik')[0]}",
         mysql_image=f"{REGISTRY}/{registry_paths('mysql')[0]}",
+        prometheus_image=f"{REGISTRY}/{registry_paths('prometheus')[0]}",
         backend_replicas=BACKEND_REPLICAS,
     )
 

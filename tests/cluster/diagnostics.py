@@ -18,5 +18,12 @@ def diagnostics(cluster: Cluster, *, log_lines: int = 20) -> str:
     except (CommandError, RuntimeError) as error:
         parts.append(f"(Swarm state unavailable: {error})")
     for name, node in cluster.nodes.items():
-        parts.append(f"===== last {log_lines} lines of {name}'s log\n{node.log_tail(log_lines)}")
+        # dockerd's info lines (and the IPVS sysctls it misses in every namespace) are noise here.
+        lines = [
+            line
+            for line in node.log_tail(2000).splitlines()
+            if "level=info" not in line and "net.ipv4.vs." not in line
+        ]
+        tail = "\n".join(lines[-log_lines:])
+        parts.append(f"===== last {log_lines} warnings and errors of {name}\n{tail}")
     return "\n".join(parts)

@@ -18,11 +18,11 @@ from contextlib import contextmanager, suppress
 logger = logging.getLogger(__name__)
 
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"setns: {os.strerror(error)}")
 
@@ -92,7 +92,8 @@ class Forwarder:
 
     def _relay(self, client: socket.socket) -> None:
         try:
-            upstream = connect(self.netns, *self.target)
+            # Generous: on a loaded machine a node's accept can lag; a refusal still fails fast.
+            upstream = connect(self.netns, *self.target, timeout_s=30.0)
         except OSError:
             # Seen by the client as a reset connection, as a dead host's port would be.
             client.close()

@@ -34,7 +34,11 @@ logger = logging.getLogger(__name__)
 # Local names on the host's engine only; the cluster's registry gets its own names.
 HOST_REGISTRY = "unlimited-translation-cluster"
 HOST_TAG = "cluster"
-OFFICIAL = {"traefik": "traefik:v3.7", "mysql": "mysql:8.4"}
+OFFICIAL = {
+    "traefik": "traefik:v3.7",
+    "mysql": "mysql:8.4",
+    "prometheus": "prom/prometheus:v2.53.4",
+}
 
 
 @dataclass

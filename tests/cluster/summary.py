@@ -33,7 +33,8 @@ class ClusterSummary:
         try:
             yield figures
         except BaseException as error:
-            figures.append(f"failed: {str(error).splitlines()[0][:200] if str(error) else error!r}")
+            first_line = str(error).splitlines()[0][:200] if str(error) else repr(error)
+            figures.append(f"failed: {first_line}")
             self.checks[name] = CheckResult(False, "; ".join(figures))
             raise
         self.checks[name] = CheckResult(True, "; ".join(figures))
