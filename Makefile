@@ -71,15 +71,20 @@ lint: install ## Lint code, YAML, Dockerfiles and workflows
 .PHONY: test
 test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
-	$(BIN)/pytest --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
+# Not yet the simulated cluster (make test-cluster): it has not proven itself reliable in CI.
+	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm
-	$(BIN)/pytest -m "not browser and not swarm" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser and not swarm and not cluster" $(PYTEST_ARGS)
 
 .PHONY: test-swarm
 test-swarm: install system-deps $(TINY_MODEL)/config.json ## Deploy the real stack on a real single-node Swarm and check it
 	$(BIN)/pytest -m swarm tests/swarm $(PYTEST_ARGS)
+
+.PHONY: test-cluster
+test-cluster: install system-deps $(TINY_MODEL)/config.json ## Deploy the real stack on a simulated 6-node Swarm (root; namespaces) and check it
+	$(BIN)/pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install ## Measure engine, service and fairness figures on the random opus-mt-shaped model

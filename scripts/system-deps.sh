@@ -11,6 +11,10 @@ declare -A wanted=(
   [dockerd]=docker.io
   [debootstrap]=debootstrap
   [npm]=npm
+  # The simulated cluster (tests/cluster): its registry, `ip netns`, and promtool for the rules.
+  [docker-registry]=docker-registry
+  [ip]=iproute2
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
@@ -31,6 +35,14 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 echo "system-deps: installing ${missing[*]}"
+# Debian's packages start their daemons on install; none should run on the host (prometheus would
+# listen on :9090; the tests start dockerd themselves). policy-rc.d denies that, for this install.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

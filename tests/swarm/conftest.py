@@ -34,7 +34,11 @@ STACK_NAME = "translate-e2e"
 REGISTRY = "unlimited-translation-e2e"
 TAG = "e2e"
 CONVERGE_TIMEOUT_S = 600.0
-OFFICIAL = {"traefik": "traefik:v3.7", "mysql": "mysql:8.4"}
+OFFICIAL = {
+    "traefik": "traefik:v3.7",
+    "mysql": "mysql:8.4",
+    "prometheus": "prom/prometheus:v2.53.4",
+}
 EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend", "fetcher")
 
 
@@ -140,6 +144,7 @@ def deployed(
         https_port=free_port(),
         traefik_image=infrastructure_images["traefik"],
         mysql_image=infrastructure_images["mysql"],
+        prometheus_image=infrastructure_images["prometheus"],
     )
     deploy_dir = deployment.stage(REPO_ROOT, WORKDIR / "deploy")
     deployed = stack.Stack(

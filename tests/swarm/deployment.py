@@ -25,6 +25,7 @@ class DeployConfig:
     https_port: int
     traefik_image: str
     mysql_image: str
+    prometheus_image: str
     backend_replicas: int = 1
 
     def variables(self) -> dict[str, str]:
@@ -37,6 +38,9 @@ class DeployConfig:
             "HTTPS_PORT": str(self.https_port),
             "TRAEFIK_IMAGE": self.traefik_image,
             "MYSQL_IMAGE": self.mysql_image,
+            "PROMETHEUS_IMAGE": self.prometheus_image,
+            # Never the default translate_backups: that is a real stack's dumps.
+            "BACKUP_VOLUME": f"{self.stack_name}_backups",
             "BACKEND_REPLICAS": str(self.backend_replicas),
             # The load generators send hundreds of translations a second from one address; the
             # per-client limit is attacked in tests/redteam/ (make run) at its default.
@@ -59,13 +63,16 @@ def copy_secrets_tooling(source: Path, target: Path) -> None:
 
 
 def stage(repo_root: Path, deploy_dir: Path) -> Path:
-    """Copy the stack files, traefik/ and secrets/ tooling into a fresh deploy_dir."""
+    """Copy the stack files, traefik/, monitoring/, backup/ and secrets/ tooling into deploy_dir."""
     shutil.rmtree(deploy_dir, ignore_errors=True)
     deploy_dir.mkdir(parents=True)
     for name in STACK_FILES:
         if (repo_root / name).exists():
             shutil.copy2(repo_root / name, deploy_dir / name)
     shutil.copytree(repo_root / "traefik", deploy_dir / "traefik")
+    # The Prometheus config and rules and the backup script: Swarm configs of stack.yml.
+    for folder in ("monitoring", "backup"):
+        shutil.copytree(repo_root / folder, deploy_dir / folder)
     copy_secrets_tooling(repo_root / "secrets", deploy_dir / "secrets")
     return deploy_dir
 

@@ -1,0 +1,1 @@
+"""The stack on a simulated multi-node Swarm: several dockerd in network namespaces (issue 13)."""

@@ -1,0 +1,95 @@
+"""The cluster harness's own logic, without a cluster: names, configurations, bookkeeping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.cluster.network import port_name
+from tests.cluster.nodes import daemon_config
+from tests.cluster.registry import config_text
+from tests.cluster.summary import ClusterSummary
+from tests.cluster.topology import NODES, PREFIX, REGISTRY, NodeSpec, gpu_nodes, managers
+from tests.cluster.traffic import Outcomes
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=40))
+def test_hub_side_link_names_fit_the_kernels_limit(name: str) -> None:
+    """Interface names have at most 15 characters (IFNAMSIZ - 1), whatever the namespace."""
+    assert len(port_name(PREFIX + name)) <= 15
+
+
+def test_link_names_of_the_cluster_are_distinct() -> None:
+    """No two namespaces of the cluster plug into the hub with the same link name."""
+    names = [port_name(spec.netns) for spec in NODES] + [port_name(f"{PREFIX}registry")]
+    assert len(set(names)) == len(names)
+
+
+def test_the_cluster_has_a_quorum_gpu_spares_and_one_db_node() -> None:
+    """Three managers, GPUs to spare for a lost GPU node, exactly one node labelled db=true."""
+    assert len(managers()) == 3
+    assert sum(spec.gpus for spec in gpu_nodes()) >= 3
+    assert [spec.name for spec in NODES if "db=true" in spec.labels] == ["node3"]
+
+
+def test_each_gpu_node_advertises_its_own_named_gpus(tmp_path: Path) -> None:
+    """node-generic-resources lists one NVIDIA-GPU=<uuid> per GPU, unique across the cluster."""
+    advertised = []
+    for spec in NODES:
+        config = daemon_config(spec, tmp_path / spec.name)
+        resources = config.get("node-generic-resources", [])
+        assert len(resources) == spec.gpus
+        advertised += resources
+    assert len(set(advertised)) == len(advertised)
+    assert all(item.startswith("NVIDIA-GPU=GPU-") for item in advertised)
+
+
+def test_a_node_keeps_its_state_in_its_own_folder_and_run(tmp_path: Path) -> None:
+    """Data root and socket under the node's folder; exec root and pid file in its private /run."""
+    spec = NodeSpec(7, manager=False)
+    config = daemon_config(spec, tmp_path)
+    assert config["data-root"] == str(tmp_path / "data")
+    assert f"unix://{tmp_path / 'docker.sock'}" in config["hosts"]
+    assert config["exec-root"].startswith("/run/")
+    assert config["pidfile"].startswith("/run/")
+    assert REGISTRY in config["insecure-registries"]
+
+
+def test_the_registry_listens_on_the_cluster_address_only(tmp_path: Path) -> None:
+    """The registry's config stores under the given folder and binds the cluster address."""
+    config = json.loads(config_text(tmp_path))
+    assert config["http"]["addr"] == REGISTRY
+    assert config["storage"]["filesystem"]["rootdirectory"] == str(tmp_path)
+
+
+def test_outcomes_count_only_requests_started_after_a_moment() -> None:
+    """Failures before the moment (in flight at a node loss) are not counted after it."""
+    outcomes = Outcomes()
+    outcomes.add(1.0, "ReadTimeout")
+    outcomes.add(2.0, None)
+    outcomes.add(3.0, "RemoteProtocolError")
+    outcomes.add(4.0, None)
+    assert outcomes.after(1.5) == (3, 1)
+    assert outcomes.after(3.5) == (1, 0)
+
+
+def test_a_check_is_recorded_as_passed_or_failed_with_its_figures() -> None:
+    """The summary says PASS with the figures, or FAIL with the figures and the first error line."""
+    summary = ClusterSummary()
+    with summary.check("good") as figures:
+        figures.append("42 requests")
+
+    def failing_check() -> None:
+        with summary.check("bad") as figures:
+            figures.append("1 failed")
+            raise AssertionError("1 failed of 9\nmore detail")
+
+    with pytest.raises(AssertionError):
+        failing_check()
+    lines = summary.lines()
+    assert "PASS good: 42 requests" in lines
+    assert "FAIL bad: 1 failed; failed: 1 failed of 9" in lines

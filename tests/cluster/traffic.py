@@ -1,0 +1,95 @@
+"""What users do, as the cluster checks count it: translate through Traefik and say how it went."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from tests.swarm.client import Translator
+from tests.swarm.load import BackgroundLoad
+
+
+def first_translation(base_url: str) -> str | None:
+    """Return None once the app translates and saves through Traefik, else why not."""
+    with httpx.Client(timeout=30) as client:
+        try:
+            result = Translator(client, base_url)("Hallo Welt. Wie geht es dir?")
+        except (AssertionError, httpx.HTTPError) as error:
+            return f"{type(error).__name__}: {error}"
+    if result["done"].get("saved") is not True:
+        return f"translated but not saved in MySQL: {result['done']}"
+    return None
+
+
+# Requests in flight on a node that loses its power hang (no reset comes back) until a timeout;
+# requests started this long after the loss must all succeed: Traefik's health checks (every
+# 3 s, 2 s timeout) have dropped the lost replicas by then.
+AFTER_LOSS_GRACE_S = 10.0
+
+
+@dataclass
+class Outcomes:
+    """When each request of a load started and whether it failed (for failures after an event)."""
+
+    records: list[tuple[float, str | None]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, started: float, problem: str | None) -> None:
+        """Record one request."""
+        with self.lock:
+            self.records.append((started, problem))
+
+    def after(self, moment: float) -> tuple[int, int]:
+        """Return (sent, failed) of the requests started after moment (time.monotonic())."""
+        with self.lock:
+            later = [problem for started, problem in self.records if started > moment]
+        return len(later), sum(1 for problem in later if problem is not None)
+
+
+def detailed_problem(translator: Translator, text: str) -> str | None:
+    """Like Translator.problem, with the transport error's message (which connection broke how)."""
+    try:
+        result = translator(text)
+    except AssertionError as error:
+        return str(error)[:120]
+    except httpx.HTTPError as error:
+        return f"{type(error).__name__}: {str(error)[:80]}"
+    return None if result["segments"] else "no segments"
+
+
+class PageLoad(BackgroundLoad):
+    """A bounded background load of page translations (a user's flow), with per-request times."""
+
+    def __init__(self, base_url: str, *, workers: int, max_duration_s: float) -> None:
+        self.outcomes = Outcomes()
+
+        def session(client: httpx.Client):
+            translator = Translator(client, base_url)
+
+            def request(number: int) -> str | None:
+                started = time.monotonic()
+                problem = detailed_problem(translator, f"Satz Nummer {number}. Das Wetter ist.")
+                self.outcomes.add(started, problem)
+                return problem
+
+            return request
+
+        super().__init__(
+            session,
+            workers=workers,
+            max_requests=100_000,
+            max_duration_s=max_duration_s,
+            timeout_s=60,
+        )
+
+    def after_loss(self, lost_at: float) -> tuple[int, int]:
+        """Return (sent, failed) of the requests started AFTER_LOSS_GRACE_S after lost_at."""
+        return self.outcomes.after(lost_at + AFTER_LOSS_GRACE_S)
+
+
+def page_load(base_url: str, *, workers: int = 2, max_duration_s: float = 600.0) -> PageLoad:
+    """Return a bounded background load of page translations through base_url."""
+    return PageLoad(base_url, workers=workers, max_duration_s=max_duration_s)
