@@ -12,6 +12,8 @@ import httpx
 log = logging.getLogger(__name__)
 
 STREAM_PATH = "/v1/translate/stream"
+#: How much of a text /detect sees: its start tells the language; all of it would cost time.
+DETECT_SAMPLE_CHARS = 2_000
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
@@ -156,6 +158,22 @@ class BackendClient:
             await response.aclose()
             raise _status_error(response)
         return BackendStream(response)
+
+    async def detect(self, text: str, *, request_id: str) -> tuple[str, float] | None:
+        """Return (language, confidence 0-100) of text's start; None if it cannot be told.
+
+        A hint only (the page's notice): any failure of the backend's /detect answers None.
+        """
+        try:
+            response = await self._http.post(
+                "/detect",
+                json={"q": text[:DETECT_SAMPLE_CHARS]},
+                headers={REQUEST_ID_HEADER: request_id},
+            )
+            best = response.json()[0] if response.status_code == httpx.codes.OK else None
+            return (str(best["language"]), float(best["confidence"])) if best else None
+        except (httpx.HTTPError, ValueError, LookupError, TypeError):
+            return None
 
     async def ready(self) -> bool:
         """Tell whether the backend answers its readiness probe."""

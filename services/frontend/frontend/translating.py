@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 STREAM_RETRY_BACKOFF_S = 0.2
 
 
+#: How sure /detect must be (0-100) before the page says the text is not German.
+NOTICE_MIN_CONFIDENCE = 90.0
+LANGUAGE_NAMES = {"de": "German", "en": "English"}
+
+
 @dataclass(frozen=True)
 class Finished:
     """A complete translation and what became of saving it."""
@@ -64,6 +69,22 @@ class Translating:
         self._target_lang = target_lang
         self._stream_attempts = stream_attempts
         self._stream_retry_backoff_s = stream_retry_backoff_s
+
+    async def language_notice(self, text: str, *, request_id: str) -> str | None:
+        """Return a friendly notice when text is already in the target language, else None."""
+        detected = await self._backend.detect(text, request_id=request_id)
+        if detected is None:
+            return None
+        language, confidence = detected
+        if language != self._target_lang or confidence < NOTICE_MIN_CONFIDENCE:
+            return None
+        names = LANGUAGE_NAMES
+        target = names.get(self._target_lang, self._target_lang)
+        source = names.get(self._source_lang, self._source_lang)
+        return (
+            f"This text looks like {target} already: this service translates {source} into "
+            f"{target}, so what comes back may be the text itself or make little sense."
+        )
 
     async def start(
         self, text: str, *, request_id: str, source: ArticleSource | None = None

@@ -33,15 +33,17 @@ async def translate_form() -> tuple[str, int]:
     problem = _check_text(text, state)
     if problem:
         return await _render(text=text, error=problem[0]), problem[1]
+    translating = state.resources.translating
     try:
-        finished = await state.resources.translating.translate(text, request_id=g.request_id)
+        notice = await translating.language_notice(text, request_id=g.request_id)
+        finished = await translating.translate(text, request_id=g.request_id)
     except BackendError as error:
         state.metrics.translations.labels("backend_error").inc()
         return await _render(text=text, error=str(error)), error.status_code
     _count_finished(state, text, finished)
     if finished.saved.error:
         return await _render(text=text, error=_unsaved(finished), finished=finished), 503
-    return await _render(text=text, finished=finished), 200
+    return await _render(text=text, error=notice, finished=finished), 200
 
 
 @blueprint.post("/api/translate/stream")
@@ -55,16 +57,21 @@ async def translate_stream() -> Response | tuple[dict, int]:
     problem = _check_text(text, state)
     if problem:
         return {"error": problem[0]}, problem[1]
+    translating = state.resources.translating
     try:
-        run = await state.resources.translating.start(text, request_id=g.request_id)
+        notice = await translating.language_notice(text, request_id=g.request_id)
+        run = await translating.start(text, request_id=g.request_id)
     except BackendError as error:
         state.metrics.translations.labels("backend_error").inc()
         return {"error": str(error)}, error.status_code
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return Response(_ndjson(state, text, run), mimetype="application/x-ndjson", headers=headers)
+    lines = _ndjson(state, text, run, notice)
+    return Response(lines, mimetype="application/x-ndjson", headers=headers)
 
 
-async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncIterator[bytes]:
+async def _ndjson(
+    state: AppState, text: str, run: TranslationRun, notice: str | None = None
+) -> AsyncIterator[bytes]:
     """Pass each segment on as it arrives; close the backend stream if the browser leaves."""
     try:
         async for segment in run:
@@ -95,6 +102,7 @@ async def _ndjson(state: AppState, text: str, run: TranslationRun) -> AsyncItera
             "saved": finished.saved.id is not None,
             "status": finished.saved.status,
             "save_error": _unsaved(finished) if finished.saved.error else None,
+            "notice": notice,
         }
     )
 

@@ -111,6 +111,7 @@
       progress.max = Math.max(parts.length, 1);
       progress.value = progress.max;
       showSaved(item);
+      if (item.notice) showMessage(item.notice);
       announcer.textContent = "Translation complete: " + numberFormat.format(parts.length) + " segments.";
       return true;
     }

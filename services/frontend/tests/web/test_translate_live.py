@@ -167,10 +167,11 @@ async def test_the_request_id_reaches_the_backend(
     for _ in range(50):
         lines = log_path.read_text().splitlines()
         entries = [json.loads(line) for line in lines if request_id in line]
-        if entries:
+        if len(entries) >= 2:
             break
         await asyncio.sleep(0.1)
-    assert [e["route"] for e in entries] == ["/v1/translate/stream"]
+    # The language check (the page's notice), then the translation, both under the same id.
+    assert sorted(e["route"] for e in entries) == ["/detect", "/v1/translate/stream"]
 
 
 async def test_full_pending_queue_still_shows_the_translation(
@@ -222,3 +223,24 @@ async def test_form_post_renders_both_panes_segment_by_segment(live_client, csrf
     assert source_pane.count("data-segment=") == translation_pane.count("data-segment=") == count
     assert source_pane.count('class="line"') == translation_pane.count('class="line"')
     assert source_pane.count('class="line"') == TEXT.count("\n") + 1
+
+
+ENGLISH = "The weather is lovely today, and we are going for a long walk in the park."
+
+
+async def test_english_text_gets_a_friendly_notice_and_german_none(live_client, csrf_token) -> None:
+    """The backend's /detect says English: the done line carries a notice; German gets none."""
+    english = lines_of(
+        await (await stream(live_client, csrf_token, ENGLISH)).get_data(as_text=True)
+    )
+    assert "looks like English already" in english[-1]["notice"]
+    german = lines_of(await (await stream(live_client, csrf_token)).get_data(as_text=True))
+    assert german[-1]["done"] is True
+    assert german[-1]["notice"] is None
+
+
+async def test_the_form_shows_the_notice_for_english_text(live_client, csrf_token) -> None:
+    token = await csrf_token(live_client)
+    response = await live_client.post("/", form={"text": ENGLISH, "csrf_token": token})
+    assert response.status_code == 200
+    assert "looks like English already" in await response.get_data(as_text=True)
