@@ -185,7 +185,18 @@ def stack_leftovers(name: str) -> str | None:
 def remove_leftovers(name: str) -> None:
     """Remove the services, networks, secrets, configs and volumes of the stack called name."""
     docker("stack", "rm", name, check=False, timeout_s=120)
-    wait_for("stack removal", lambda: stack_leftovers(name), timeout_s=180)
+
+    def leftovers() -> str | None:
+        # A replicated-job's finished task (the backup) leaves an exited container that Docker
+        # 20.10 keeps after its service is removed: nothing runs in it, so remove it here.
+        stopped = docker(
+            "ps", "-aq", "--filter", f"label={STACK_LABEL}={name}", "--filter", "status=exited"
+        )
+        for container in stopped.split():
+            docker("rm", container, check=False)
+        return stack_leftovers(name)
+
+    wait_for("stack removal", leftovers, timeout_s=180)
     volumes = docker("volume", "ls", "-q", "--filter", f"label={STACK_LABEL}={name}")
     for volume in volumes.split():
         docker("volume", "rm", volume, check=False)
