@@ -2,10 +2,10 @@
 
 On the random opus-mt-shaped model (built under build/models/opus-mt when missing), beam 4, with
 ~30-token German sentences and an output budget of input + 2 tokens (the issue's 30->32): the raw
-engines, the naive baseline, then a real `python -m backend` over HTTP. Last the memory soak
-(benchmarks/soak.py) on the tiny model, so that SOAK_REQUESTS (20,000) fit in a few minutes, and
-the frontend under streaming load. Prints a table, then one JSON line last. Every step is
-bounded; a step that overruns is reported as null.
+engines, the naive baseline, then a real `python -m backend` over HTTP, then 1-3 replicas behind
+Traefik (benchmarks/replicas.py). Last the memory soak (benchmarks/soak.py) on the tiny model, so
+that SOAK_REQUESTS (20,000) fit in a few minutes, and the frontend under streaming load. Prints a
+table, then one JSON line last. Every step is bounded; a step that overruns is reported as null.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from backend.config import Settings  # noqa: E402 (the path above makes these im
 from backend.engines.loader import load_engine  # noqa: E402
 from backend.tools import random_model  # noqa: E402
 
-from benchmarks import engines, service, soak  # noqa: E402
+from benchmarks import engines, replicas, service, soak  # noqa: E402
 from benchmarks.report import print_table, verdicts  # noqa: E402
 from benchmarks.workload import Workload  # noqa: E402
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env  # noqa: E402
@@ -225,6 +225,7 @@ def main() -> int:
     env |= {"MODEL_CACHE_DIR": str(CACHE_DIR), **ENV}
     with server("backend", env, LOG, "/readyz") as (url, pid):
         asyncio.run(measure_service(url, pid, workload, results))
+    results.update(replicas.run(workload, {**env, "LOG_LEVEL": "WARNING"}, BENCH_DIR))
     measure_soak(results)
     met = verdicts(results)
     results["duration_s"] = time.perf_counter() - started
