@@ -29,9 +29,12 @@ from benchmarks.workload import Workload
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env
 
 STRATEGIES = ("wrr", "p2c", "leasttime")
-CLIENTS = 8
+#: Enough clients for full batches on every replica: a batch that several requests share holds
+#: one segment of each (FIRST_BATCH_SIZE bounds it otherwise), so 8 clients split over two
+#: replicas gave each batches of 4, and two replicas did less than one (run of 16:44).
+CLIENTS = 32
 SENTENCES_PER_REQUEST = 4
-REQUESTS = 40  # 160 sentences: ~10 s for one replica on one core
+REQUESTS = 64  # 256 sentences: ~20 s for one replica on one core
 DOCUMENT_SENTENCES = 120
 SHORT_GAP_S = 0.3
 ROUTES = """\
