@@ -90,6 +90,18 @@ test-cluster: install system-deps $(TINY_MODEL)/config.json ## Deploy the real s
 bench: install ## Measure engine, service and fairness figures on the random opus-mt-shaped model
 	$(BIN)/python services/backend/benchmarks/run.py
 
+# bench-gpu: CTranslate2's PyPI wheel loads the CUDA 12 cuBLAS/cuDNN that install-cuda puts into
+# the venv (nvidia-*-cu12 wheels); ld.so finds them through this path (the GPU image: ldconfig).
+CUDA_LIBS = $(shell find $(VENV)/lib -type d -path '*/site-packages/nvidia/*/lib' 2>/dev/null | tr '\n' ':')
+
+.PHONY: install-cuda
+install-cuda: install ## On an NVIDIA GPU machine: add the CUDA 12 libraries CTranslate2 loads (for bench-gpu)
+	$(BIN)/pip install -r services/backend/requirements-cuda.txt
+
+.PHONY: bench-gpu
+bench-gpu: install ## On an NVIDIA GPU: CTranslate2 float16/int8_float16 vs transformers float16, and the service
+	LD_LIBRARY_PATH="$(CUDA_LIBS)$${LD_LIBRARY_PATH:-}" $(BIN)/python services/backend/benchmarks/gpu.py
+
 .PHONY: clean
 clean: ## Remove build output, test output and caches (keeps .venv and data/)
 	rm -rf build $(TEST_OUTPUT) .pytest_cache .ruff_cache .hypothesis

@@ -60,12 +60,17 @@ class Settings(BaseSettings):
     )
 
     # --- batching and cache ---
-    max_batch_tokens: int = Field(4096, ge=1, description="Padded tokens per engine batch")
-    # 16 per worker: a lone document matches the engine's batch-32 ceiling, where 8 falls ~5 %
-    # short of it; a short request arriving meanwhile waits for the first worker to finish such a
-    # batch, because batches shared by several requests are cut to first_batch_size (README:
-    # Benchmark).
-    max_batch_size: int = Field(16, ge=1, description="Segments per engine batch (per worker)")
+    # 0 = picked from the device (backend.engines.tuning): 4096 on CPU, from free GPU memory.
+    max_batch_tokens: int = Field(
+        0, ge=0, description="Padded tokens per engine batch; 0 = from the device"
+    )
+    # 0 = picked from the device (backend.engines.tuning). On CPU 16 per worker: a lone document
+    # matches the engine's batch-32 ceiling, where 8 falls ~5 % short of it; a short request
+    # arriving meanwhile waits for the first worker to finish such a batch, because batches shared
+    # by several requests are cut to first_batch_size (README: Benchmark).
+    max_batch_size: int = Field(
+        0, ge=0, description="Segments per engine batch (per worker); 0 = from the device"
+    )
     first_batch_size: int = Field(
         4,
         ge=0,

@@ -14,6 +14,7 @@ from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
 from backend.config import Settings
 from backend.engines.base import Engine
+from backend.engines.loader import batch_limits
 from backend.errors import LanguagePair, NotReady
 from backend.metrics import Metrics
 from backend.model_store import ModelNotFound
@@ -84,11 +85,13 @@ class BackendState:
             logger.exception("loading model %s failed", settings.model)
             self._fail(f"loading model {settings.model!r} failed; see the server log")
             return
+        device = str(getattr(engine, "device", "cpu"))
+        limits = await asyncio.to_thread(batch_limits, settings, device)
         scheduler = BatchScheduler(
             engine.translate_batch,
             workers=engine.workers,
-            max_batch_tokens=settings.max_batch_tokens,
-            max_batch_size=settings.max_batch_size,
+            max_batch_tokens=limits.max_batch_tokens,
+            max_batch_size=limits.max_batch_size,
             max_wait_s=settings.max_wait_s,
             first_batch_size=settings.first_batch_size,
             observer=self.metrics,
@@ -104,11 +107,23 @@ class BackendState:
         self.metrics.model_loaded(
             model=engine.model,
             engine=engine.name,
-            device=str(getattr(engine, "device", "unknown")),
+            device=device,
             compute_type=str(getattr(engine, "compute_type", "unknown")),
             workers=str(engine.workers),
+            max_batch_size=str(limits.max_batch_size),
+            max_batch_tokens=str(limits.max_batch_tokens),
         )
-        logger.info("ready: model %s on engine %s", engine.model, engine.name)
+        logger.info(
+            "ready: model %s on engine %s (%s), %d workers, batches of up to %d segments and "
+            "%d padded tokens each (%s)",
+            engine.model,
+            engine.name,
+            device,
+            engine.workers,
+            limits.max_batch_size,
+            limits.max_batch_tokens,
+            limits.basis,
+        )
 
     def _fail(self, message: str) -> None:
         logger.critical("%s", message)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from backend.batching import BatchScheduler
 from backend.config import Settings
 from backend.engines.base import Engine
+from backend.engines.loader import batch_limits
 from backend.errors import NotReady, ServiceError
 from backend.model_store import ModelNotFound
 from backend.summarising import Summariser
@@ -91,13 +92,15 @@ class SummaryState:
             logger.exception("loading summary model %s failed", settings.summary_model)
             self._fail(f"loading summary model {settings.summary_model!r} failed; see the log")
             return
-        # The translation scheduler's design and limits; a scheduler of its own, because its
-        # engine is another model.
+        # The translation scheduler's design and limits (picked from the device where 0); a
+        # scheduler of its own, because its engine is another model.
+        device = str(getattr(engine, "device", "cpu"))
+        limits = await asyncio.to_thread(batch_limits, settings, device)
         scheduler = BatchScheduler(
             engine.translate_batch,
             workers=engine.workers,
-            max_batch_tokens=settings.max_batch_tokens,
-            max_batch_size=settings.max_batch_size,
+            max_batch_tokens=limits.max_batch_tokens,
+            max_batch_size=limits.max_batch_size,
             max_wait_s=settings.max_wait_s,
             first_batch_size=settings.first_batch_size,
         )

@@ -1,20 +1,23 @@
-"""`make bench`: measure every figure of issue 2's Performance section in one run (< 10 min, CPU).
+"""`make bench`: measure every figure of issues 2 and 16 in one run (< 10 min, CPU).
 
 On the random opus-mt-shaped model (built under build/models/opus-mt when missing), beam 4, with
 ~30-token German sentences and an output budget of input + 2 tokens (the issue's 30->32): the raw
-engines, the naive baseline, then a real `python -m backend` over HTTP. Prints a table, then one
-JSON line last. Every step is bounded; a step that overruns is reported as null.
+engines, the naive baseline, then a real `python -m backend` over HTTP, then 1-3 replicas behind
+Traefik (benchmarks/replicas.py). Last the memory soak (benchmarks/soak.py) on the tiny model, so
+that SOAK_REQUESTS (20,000) fit in a few minutes, and the frontend under streaming load. Prints a
+table, then one JSON line last. Every step is bounded; a step that overruns is reported as null.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
-import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,25 +30,26 @@ from backend.config import Settings  # noqa: E402 (the path above makes these im
 from backend.engines.loader import load_engine  # noqa: E402
 from backend.tools import random_model  # noqa: E402
 
-from benchmarks import engines, service  # noqa: E402
+from benchmarks import engines, replicas, service, soak  # noqa: E402
+from benchmarks.report import print_table, verdicts  # noqa: E402
 from benchmarks.workload import Workload  # noqa: E402
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env  # noqa: E402
 
 MODEL_DIR = REPO_ROOT / "build" / "models" / "opus-mt"
+TINY_MODEL_DIR = REPO_ROOT / "build" / "models" / "tiny"
+BENCH_DIR = REPO_ROOT / "build" / "bench"
+#: The soak's request counts (the issue's 20,000) and the seconds each soak may take at most.
+SOAK_REQUESTS = int(os.environ.get("SOAK_REQUESTS", "20000"))
+FRONTEND_SOAK_REQUESTS = int(os.environ.get("FRONTEND_SOAK_REQUESTS", "3000"))
+SOAK_MAX_S = 150
+#: The soak server's cache bound: small enough to be full within the soak's first half, so that
+#: the second half's growth is what is not bounded.
+SOAK_CACHE_SIZE = 2000
 CACHE_DIR = REPO_ROOT / "build" / "model-cache"
-LOG = REPO_ROOT / "build" / "bench" / "backend.log"
+LOG = BENCH_DIR / "backend.log"
 BEAM = 4
 EXTRA_TOKENS = 2
 STEP_TIMEOUT_S = 180
-TARGETS = {
-    "service_sps": ("ratio", "engine_sps", 0.9),
-    "service_vs_seed": ("ratio", "seed_sps", 10.0),
-    "concurrent_sps": ("ratio", "sequential_sps", 3.0),
-    "short_during_long_p95_s": ("max", None, 2.0),
-    "first_segment_s": ("max", None, 1.0),
-    "first_segment_1m_s": ("max", None, 1.0),
-    "rss_growth_pct": ("max", None, 5.0),
-}
 ENV = {
     "BEAM_SIZE": str(BEAM),
     "MAX_OUTPUT_RATIO": "1.0",
@@ -168,40 +172,50 @@ async def measure_service(base_url: str, pid: int, workload: Workload, results: 
         results["first_segment_1m_s"] = got
 
 
-def verdicts(results: dict) -> dict[str, bool | None]:
-    """Return, per target, whether the figures meet it (None when a figure is missing)."""
-    results["service_vs_seed"] = _ratio(results.get("service_sps"), results.get("seed_sps"))
-    met: dict[str, bool | None] = {}
-    for key, (kind, other, bound) in TARGETS.items():
-        value = results.get(key) if key != "service_vs_seed" else results.get("service_sps")
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            met[key] = None
-        elif kind == "ratio":
-            base = results.get(other)
-            met[key] = None if not base else value >= bound * base
-        else:
-            met[key] = value <= bound
-    return met
+def measure_soak(results: dict) -> None:
+    """Soak a tiny-model backend, then a frontend streaming through it; sample both RSS."""
+    if not (TINY_MODEL_DIR / "config.json").exists():
+        random_model.build("tiny", TINY_MODEL_DIR)
+    env = {"MODEL": str(TINY_MODEL_DIR), "HF_HUB_OFFLINE": "1", "MODEL_CACHE_DIR": str(CACHE_DIR)}
+    env |= {**ENV, "CACHE_SIZE": str(SOAK_CACHE_SIZE), "LOG_LEVEL": "WARNING"}
+    database = BENCH_DIR / "soak.db"
+    database.unlink(missing_ok=True)
+    front_env = {"ENVIRONMENT": "development", "LOG_LEVEL": "WARNING"}
+    front_env["DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
 
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a and b else None
-
-
-def print_table(results: dict, met: dict) -> None:
-    """Print the figures and their targets as a table."""
-    rows = [(k, v) for k, v in results.items() if not isinstance(v, dict)]
-    print(f"{'figure':<28}{'value':>14}  target")
-    for key, value in rows:
-        text = (
-            "null" if value is None else f"{value:,.3f}" if isinstance(value, float) else str(value)
+    async def run(back_url: str, back_pid: int, front_url: str, front_pid: int) -> None:
+        async with httpx.AsyncClient(base_url=back_url, timeout=300) as client:
+            rss = psutil.Process(back_pid).memory_info
+            results.update(
+                await soak.backend_soak(
+                    client, lambda: rss().rss, SOAK_REQUESTS, SOAK_CACHE_SIZE, SOAK_MAX_S
+                )
+            )
+        front_rss = psutil.Process(front_pid).memory_info
+        results.update(
+            await soak.frontend_soak(
+                front_url, lambda: front_rss().rss, FRONTEND_SOAK_REQUESTS, SOAK_MAX_S
+            )
         )
-        target = ""
-        if key in TARGETS:
-            kind, other, bound = TARGETS[key]
-            goal = f">= {bound} x {other}" if kind == "ratio" else f"<= {bound}"
-            target = f"{goal}: {'met' if met[key] else 'MISSED' if met[key] is False else '?'}"
-        print(f"{key:<28}{text:>14}  {target}")
+
+    with server("backend", env, BENCH_DIR / "soak-backend.log", "/readyz") as (back, back_pid):
+        front_env["BACKEND_URL"] = back
+        log = BENCH_DIR / "soak-frontend.log"
+        with server("frontend", front_env, log, "/healthz") as (front, front_pid):
+            asyncio.run(run(back, back_pid, front, front_pid))
+
+
+@contextlib.contextmanager
+def server(module: str, env: dict, log: Path, ready_path: str) -> Iterator[tuple[str, int]]:
+    """Run python -m module on a free port; yield its URL and process id once ready."""
+    port = free_port()
+    url = f"http://{LOOPBACK}:{port}"
+    argv = [sys.executable, "-m", module, "--host", LOOPBACK, "--port", str(port)]
+    with ServerProcess(
+        argv, ready_url=url + ready_path, log_path=log, env=python_env(env)
+    ) as running:
+        assert running.process is not None
+        yield url, running.process.pid
 
 
 def main() -> int:
@@ -215,16 +229,12 @@ def main() -> int:
     ct2_sps = max(results[f"{key}_before"] for key in CEILING_SETUPS)
     faster = ct2_sps >= results["transformers_batch_sps"]
     results["default_engine"] = "ctranslate2" if faster else "transformers"
-    port = free_port()
     env = {"MODEL": str(MODEL_DIR), "ENGINE": results["default_engine"], "HF_HUB_OFFLINE": "1"}
     env |= {"MODEL_CACHE_DIR": str(CACHE_DIR), **ENV}
-    url = f"http://{LOOPBACK}:{port}"
-    argv = [sys.executable, "-m", "backend", "--host", LOOPBACK, "--port", str(port)]
-    with ServerProcess(
-        argv, ready_url=f"{url}/readyz", log_path=LOG, env=python_env(env)
-    ) as server:
-        assert server.process is not None
-        asyncio.run(measure_service(url, server.process.pid, workload, results))
+    with server("backend", env, LOG, "/readyz") as (url, pid):
+        asyncio.run(measure_service(url, pid, workload, results))
+    results.update(replicas.run(workload, {**env, "LOG_LEVEL": "WARNING"}, BENCH_DIR))
+    measure_soak(results)
     met = verdicts(results)
     results["duration_s"] = time.perf_counter() - started
     print_table(results, met)

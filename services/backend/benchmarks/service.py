@@ -44,6 +44,25 @@ async def clients_sps(
     return clients * each / (time.perf_counter() - started)
 
 
+async def clients_latency(
+    client: httpx.AsyncClient, workload: Workload, *, clients: int, each: int
+) -> tuple[float, float]:
+    """Run concurrent one-sentence clients; return sentences per second and p95 latency."""
+    latencies: list[float] = []
+
+    async def one_client(sentences: list[str]) -> None:
+        for sentence in sentences:
+            started = time.perf_counter()
+            await translate(client, sentence)
+            latencies.append(time.perf_counter() - started)
+
+    batches = [workload.take(each) for _ in range(clients)]
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client(sentences) for sentences in batches))
+    elapsed_s = time.perf_counter() - started
+    return clients * each / elapsed_s, statistics.quantiles(latencies, n=20)[-1]
+
+
 async def stream_with_short_requests(
     client: httpx.AsyncClient, document: list[str], workload: Workload, *, gap_s: float
 ) -> tuple[float, float, int, int]:

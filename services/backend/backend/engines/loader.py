@@ -8,6 +8,7 @@ from pathlib import Path
 
 from backend import model_store
 from backend.config import Settings
+from backend.engines import tuning
 from backend.engines.base import Engine
 from backend.engines.ctranslate2 import (
     CTranslate2Engine,
@@ -107,6 +108,21 @@ def parallelism(settings: Settings, device: str) -> Parallelism:
         cpus=available_cpus(),
         workers=settings.engine_workers,
         threads_per_worker=settings.cpu_threads,
+    )
+
+
+def batch_limits(settings: Settings, device: str) -> tuning.BatchLimits:
+    """Return MAX_BATCH_SIZE x MAX_BATCH_TOKENS for a loaded engine's device, automatic where 0.
+
+    Call it once the model is loaded: on a GPU the batches grow with the memory still free.
+    """
+    return tuning.batch_limits(
+        device=device,
+        gpu=tuning.gpu_memory() if device == "cuda" else None,
+        beam_size=settings.beam_size,
+        max_output_ratio=settings.max_output_ratio,
+        max_batch_size=settings.max_batch_size,
+        max_batch_tokens=settings.max_batch_tokens,
     )
 
 

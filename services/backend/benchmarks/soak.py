@@ -1,0 +1,198 @@
+"""Memory over a long run: many requests of varied sizes, the server's RSS sampled throughout.
+
+The plateau figure is the growth over the run's second half (median RSS of its last tenth against
+the median around its middle): caches that fill during the first half no longer count, and a leak
+shows as growth that goes on. The texts mix one-sentence requests, paragraphs and pages, German
+with other scripts (Cyrillic, Greek, CJK, emoji, which the sentencepiece models do not know), and
+repeats of earlier texts (cache hits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import statistics
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from backend.cache import TranslationCache
+
+#: RSS is read this often while the soak runs.
+SAMPLE_EVERY_S = 0.25
+#: Concurrent clients: enough to keep every engine worker's batches full.
+CLIENTS = 16
+#: Share of requests that repeat an earlier text (served from the cache).
+REPEAT_SHARE = 0.2
+FOREIGN = ["Привет, мир", "Καλημέρα", "東京駅で会いましょう", "🙂🚀", "naïve façade", "ÄÖÜ ß ẞ"]
+WORDS = [
+    "Haus", "Straße", "Wetter", "Bahnhof", "Stadt", "Brief", "Abend", "Schule", "Fenster",
+    "Garten", "Sonntag", "Kaffee", "Zeitung", "Rathaus", "Fluss", "Berg", "Zug", "Markt",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """RSS at the middle and at the end of a soak, and the growth between them."""
+
+    samples: int
+    rss_mid_bytes: int
+    rss_end_bytes: int
+    growth_second_half_pct: float
+    growth_whole_pct: float
+
+
+def plateau(samples: list[int]) -> Plateau:
+    """Return the second half's growth: median of the last tenth vs. the median of 45-55 %."""
+    count = len(samples)
+    if count < 20:
+        raise ValueError("a plateau needs at least 20 RSS samples")
+    start = statistics.median(samples[: count // 10])
+    mid = statistics.median(samples[int(count * 0.45) : int(count * 0.55) + 1])
+    end = statistics.median(samples[-(count // 10) :])
+    return Plateau(count, int(mid), int(end), (end - mid) / mid * 100, (end - start) / start * 100)
+
+
+def texts(count: int, seed: int = 16) -> list[str]:
+    """Return count request texts of varied sizes and scripts; REPEAT_SHARE of them repeats."""
+    rng = random.Random(seed)
+    made: list[str] = []
+    for number in range(count):
+        if made and rng.random() < REPEAT_SHARE:
+            made.append(rng.choice(made))
+            continue
+        size = rng.choices([1, 3, 12], weights=[70, 25, 5])[0]
+        made.append(" ".join(_sentence(rng, number, i) for i in range(size)))
+    return made
+
+
+def _sentence(rng: random.Random, number: int, index: int) -> str:
+    words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+    foreign = f" ({rng.choice(FOREIGN)})" if rng.random() < 0.15 else ""
+    return f"Satz {number}-{index}: {words}{foreign} ist da."
+
+
+async def run_soak(
+    send: Callable[[str], Awaitable[None]],
+    rss: Callable[[], int],
+    requests: list[str],
+    max_s: float,
+) -> tuple[list[int], float, int]:
+    """Send the requests from CLIENTS concurrent clients, for max_s at most.
+
+    Return the RSS samples, the seconds it took and how many requests were sent.
+    """
+    samples: list[int] = []
+    queue = list(reversed(requests))
+    done = asyncio.Event()
+    deadline_s = time.perf_counter() + max_s
+
+    async def sample() -> None:
+        while not done.is_set():
+            samples.append(rss())
+            await asyncio.sleep(SAMPLE_EVERY_S)
+
+    async def client() -> None:
+        while queue and time.perf_counter() < deadline_s:
+            await send(queue.pop())
+
+    sampler = asyncio.create_task(sample())
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    elapsed_s = time.perf_counter() - started
+    done.set()
+    await sampler
+    return samples, elapsed_s, len(requests) - len(queue)
+
+
+def cache_bytes_when_full(max_entries: int, requests: list[str]) -> int:
+    """Return what a TranslationCache of max_entries holds in memory once full (tracemalloc).
+
+    Filled with the soak's own sentences, split into ~4-character pieces as sentencepiece would,
+    and a translation as long as the source.
+    """
+    sentences = [s for text in requests for s in re.split(r"(?<=\.) ", text)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        cache = TranslationCache(max_entries)
+        for index in range(max_entries):
+            sentence = f"{sentences[index % len(sentences)]} {index}"
+            pieces = ["▁" + sentence[i : i + 4] for i in range(0, len(sentence), 4)]
+            cache.put(pieces, sentence.upper())
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+async def frontend_streams(client: httpx.AsyncClient) -> Callable[[str], Awaitable[None]]:
+    """Open a session on the frontend; return a sender streaming one text through it."""
+    page = await client.get("/")
+    page.raise_for_status()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if token is None:
+        raise RuntimeError("the frontend's page has no csrf_token field")
+    headers = {"X-CSRF-Token": token.group(1)}
+
+    async def send(text: str) -> None:
+        async with client.stream(
+            "POST", "/api/translate/stream", json={"text": text}, headers=headers
+        ) as response:
+            response.raise_for_status()
+            async for line in response.aiter_lines():
+                if '"error"' in line:
+                    raise RuntimeError(f"the frontend's stream failed: {line[:200]}")
+
+    return send
+
+
+async def backend_soak(
+    client: httpx.AsyncClient, rss: Callable[[], int], requests: int, cache_size: int, max_s: float
+) -> dict:
+    """Soak the backend with `requests` texts (max_s at most); return the plateau and bounds."""
+
+    async def send(text: str) -> None:
+        response = await client.post("/v1/translate", json={"text": text})
+        response.raise_for_status()
+
+    made = texts(requests)
+    samples, elapsed_s, sent = await run_soak(send, rss, made, max_s)
+    result = plateau(samples)
+    metrics = (await client.get("/metrics")).text
+    hits = re.search(r"^translation_backend_cache_hits_total (\S+)", metrics, re.M)
+    misses = re.search(r"^translation_backend_cache_misses_total (\S+)", metrics, re.M)
+    return {
+        "soak_requests": sent,
+        "soak_s": elapsed_s,
+        "soak_rps": sent / elapsed_s,
+        "soak_growth_second_half_pct": result.growth_second_half_pct,
+        "soak_growth_whole_pct": result.growth_whole_pct,
+        "soak_rss_mid_bytes": result.rss_mid_bytes,
+        "soak_rss_end_bytes": result.rss_end_bytes,
+        "soak_rss_samples": result.samples,
+        "soak_cache_hits": float(hits.group(1)) if hits else None,
+        "soak_cache_misses": float(misses.group(1)) if misses else None,
+        "cache_size_setting": cache_size,
+        "cache_full_bytes_est": cache_bytes_when_full(cache_size, made),
+        "cache_full_bytes_est_default_10000": cache_bytes_when_full(10_000, made),
+    }
+
+
+async def frontend_soak(base_url: str, rss: Callable[[], int], requests: int, max_s: float) -> dict:
+    """Stream `requests` texts through the frontend (max_s at most); return its plateau."""
+    limits = httpx.Limits(max_connections=CLIENTS * 2, max_keepalive_connections=CLIENTS * 2)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+        send = await frontend_streams(client)
+        samples, elapsed_s, sent = await run_soak(send, rss, texts(requests, seed=61), max_s)
+    result = plateau(samples)
+    return {
+        "frontend_soak_requests": sent,
+        "frontend_soak_s": elapsed_s,
+        "frontend_growth_second_half_pct": result.growth_second_half_pct,
+        "frontend_growth_whole_pct": result.growth_whole_pct,
+        "frontend_rss_mid_bytes": result.rss_mid_bytes,
+        "frontend_rss_end_bytes": result.rss_end_bytes,
+    }
