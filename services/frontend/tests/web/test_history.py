@@ -142,3 +142,19 @@ async def test_detail_of_a_translation_saved_without_boundaries_shows_one_pair(
     html = await (await offline_client.get(f"/history/{seeded[0]}")).get_data(as_text=True)
     assert html.count('data-segment="0"') == 2
     assert 'data-segment="1"' not in html
+
+
+async def test_detail_of_an_article_names_its_page(
+    offline_client, offline_app, resources_of, make_translation
+) -> None:
+    """An article read by URL shows where it came from; pasted text shows no such line."""
+    repository = resources_of(offline_app).repository
+    article = await repository.save(
+        make_translation(source_url="http://127.0.0.1:9/artikel", title="Ein <b>Bericht</b>")
+    )
+    pasted = await repository.save(make_translation())
+    html = await (await offline_client.get(f"/history/{article}")).get_data(as_text=True)
+    assert '<a href="http://127.0.0.1:9/artikel"' in html
+    assert "Ein &lt;b&gt;Bericht&lt;/b&gt;" in html
+    other = await (await offline_client.get(f"/history/{pasted}")).get_data(as_text=True)
+    assert "<dt>Article</dt>" not in other
