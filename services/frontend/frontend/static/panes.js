@@ -168,14 +168,20 @@ window.AlignedPanes = (function () {
       const next = pane.querySelector('[data-segment="' + moves[event.key] + '"]');
       if (!next) return;
       event.preventDefault();
+      keyedAt = performance.now();
       rove(pane, next);
       next.focus();
     }
 
+    // Moving by keyboard scrolls the panes under a resting pointer, and the browser then reports
+    // "mouseover" on whatever sentence slid beneath it: that must not steal the keyboard's mark.
+    let keyedAt = -Infinity;
+    const KEYBOARD_WINS_MS = 600;
+
     for (const pane of panes) {
       pane.addEventListener("mouseover", function (event) {
         const element = event.target.closest(".seg");
-        if (element) mark(element);
+        if (element && performance.now() - keyedAt > KEYBOARD_WINS_MS) mark(element);
       });
       pane.addEventListener("focusin", function (event) {
         const element = event.target.closest(".seg");

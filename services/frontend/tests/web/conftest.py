@@ -160,6 +160,10 @@ def frontend_url(
         "BACKEND_URL": backend_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "ENVIRONMENT": "development",
+        # The browser tests translate dozens of times from one address; the per-client limit
+        # itself is tested in test_access.py and tests/redteam/.
+        "TRANSLATE_RATE_PER_S": "1000",
+        "TRANSLATE_BURST": "1000",
     }
     with python_server(
         "frontend",

@@ -11,6 +11,19 @@ from playwright.sync_api import expect
 from testkit.article_site import ARTICLE_PARAGRAPHS, Site, article_site
 from testkit.servers import free_port, python_server
 
+#: The operator in every test app's users file (conftest.py's OPERATOR).
+OPERATOR = ("operator", "correct horse battery staple")
+
+
+def _write_users(path: Path) -> Path:
+    """Write an htpasswd file with the operator's bcrypt account, as `htpasswd -B` would."""
+    import bcrypt
+
+    hashed = bcrypt.hashpw(OPERATOR[1].encode(), bcrypt.gensalt(rounds=4)).decode()
+    path.write_text(f"{OPERATOR[0]}:$2y${hashed.removeprefix('$2b$')}\n", encoding="utf-8")
+    return path
+
+
 pytestmark = pytest.mark.browser
 
 
@@ -20,8 +33,22 @@ def site() -> Iterator[Site]:
         yield running
 
 
+@pytest.fixture
+def page(chromium, operator_login):
+    """A fresh page that signs in as the operator when a page asks (the history is theirs)."""
+    user, password = operator_login
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900},
+        http_credentials={"username": user, "password": password},
+    )
+    yield context.new_page()
+    context.close()
+
+
 def _frontend(backend: str, site: Site, tmp: Path, log: Path) -> object:
+    users = _write_users(tmp / "admin_users")
     env = {
+        "ADMIN_USERS_FILE": str(users),
         "BACKEND_URL": backend,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'translations.db'}",
         "ENVIRONMENT": "development",

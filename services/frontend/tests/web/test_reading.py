@@ -44,8 +44,20 @@ def box(page, selector: str) -> dict:
     return found
 
 
+#: The operator in every test app's users file (conftest.py's OPERATOR): history is theirs.
+OPERATOR = {"username": "operator", "password": "correct horse battery staple"}
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh page that signs in as the operator when a page asks (basic auth)."""
+    context, page = open_page(chromium, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
 def open_page(chromium, **options):
-    context = chromium.new_context(**options)
+    context = chromium.new_context(http_credentials=OPERATOR, **options)
     return context, context.new_page()
 
 
@@ -329,7 +341,8 @@ def test_the_colour_scheme_follows_the_system(
         html = page.request.get(frontend_url + "/").text()
         assert " style=" not in html
         assert re.findall(r"<script[^>]*>", html) == [
-            f'<script src="/static/{name}" defer>' for name in ("panes.js", "translate.js")
+            f'<script src="/static/{name}" defer>'
+            for name in ("panes.js", "translate.js", "articles.js")
         ]
         assert csp_errors == []
     finally:

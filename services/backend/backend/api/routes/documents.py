@@ -206,6 +206,13 @@ async def _progress(
                 sent_at = time.perf_counter()
                 yield _line({"done": done, "total": total})
         document = task.result()
+        # Updates queued as the task ended (cached blocks finish at once) were not read above:
+        # the last one still says "all done" before the file.
+        final = None
+        while not updates.empty():
+            final = updates.get_nowait()
+        if final is not None:
+            yield _line({"done": final[0], "total": final[1]})
     except EngineError as error:
         logger.error("document failed after %d segments: %s", counting.segments, error)
         yield _line({"done": False, "error": "the translation engine failed; retry later"})
