@@ -9,12 +9,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
 from backend.config import Settings
 from backend.engines.base import Engine
 from backend.engines.loader import batch_limits
+from backend.engines.tuning import BatchLimits
 from backend.errors import LanguagePair, NotReady
 from backend.metrics import Metrics
 from backend.model_store import ModelNotFound
@@ -25,6 +27,25 @@ logger = logging.getLogger(__name__)
 EngineFactory = Callable[[Settings], Engine]
 #: Translated once before /readyz turns 200, so the first user does not pay for lazy init.
 WARM_UP_TEXT = "Guten Morgen."
+
+
+async def start_scheduler(
+    engine: Engine, settings: Settings, **options: Any
+) -> tuple[BatchScheduler, BatchLimits]:
+    """Start a batch scheduler for a loaded engine, its batch limits picked for its device."""
+    device = str(getattr(engine, "device", "cpu"))
+    limits = await asyncio.to_thread(batch_limits, settings, device)
+    scheduler = BatchScheduler(
+        engine.translate_batch,
+        workers=engine.workers,
+        max_batch_tokens=limits.max_batch_tokens,
+        max_batch_size=limits.max_batch_size,
+        max_wait_s=settings.max_wait_s,
+        first_batch_size=settings.first_batch_size,
+        **options,
+    )
+    await scheduler.start()
+    return scheduler, limits
 
 
 @dataclass
@@ -86,19 +107,13 @@ class BackendState:
             self._fail(f"loading model {settings.model!r} failed; see the server log")
             return
         device = str(getattr(engine, "device", "cpu"))
-        limits = await asyncio.to_thread(batch_limits, settings, device)
-        scheduler = BatchScheduler(
-            engine.translate_batch,
-            workers=engine.workers,
-            max_batch_tokens=limits.max_batch_tokens,
-            max_batch_size=limits.max_batch_size,
-            max_wait_s=settings.max_wait_s,
-            first_batch_size=settings.first_batch_size,
+        scheduler, limits = await start_scheduler(
+            engine,
+            settings,
             observer=self.metrics,
             # One batch per output budget: batching never changes a translation.
             bucket_of=lambda tokens: engine.budget(len(tokens)),
         )
-        await scheduler.start()
         cache = TranslationCache(settings.cache_size)
         self.metrics.watch_cache(cache)
         self.metrics.watch_engine(engine)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from backend.batching import BatchScheduler
 from backend.config import Settings
 from backend.engines.base import Engine
-from backend.engines.loader import batch_limits
 from backend.errors import NotReady, ServiceError
 from backend.model_store import ModelNotFound
+from backend.service import start_scheduler
 from backend.summarising import Summariser
 
 logger = logging.getLogger(__name__)
@@ -94,17 +94,7 @@ class SummaryState:
             return
         # The translation scheduler's design and limits (picked from the device where 0); a
         # scheduler of its own, because its engine is another model.
-        device = str(getattr(engine, "device", "cpu"))
-        limits = await asyncio.to_thread(batch_limits, settings, device)
-        scheduler = BatchScheduler(
-            engine.translate_batch,
-            workers=engine.workers,
-            max_batch_tokens=limits.max_batch_tokens,
-            max_batch_size=limits.max_batch_size,
-            max_wait_s=settings.max_wait_s,
-            first_batch_size=settings.first_batch_size,
-        )
-        await scheduler.start()
+        scheduler, _limits = await start_scheduler(engine, settings)
         self.engine, self._scheduler = engine, scheduler
         self.summariser = Summariser(
             engine.tokenize,
