@@ -40,6 +40,35 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
+def noise_png_bytes(min_bytes: int) -> bytes:
+    """Return a PNG of random pixels at least `min_bytes` long (noise does not compress)."""
+    import math
+    import os
+
+    from PIL import Image
+
+    side = math.isqrt(min_bytes // 3) + 1
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    # Level 0: the file is the pixels; compressing noise would only cost time.
+    image.save(out, "PNG", compress_level=0)
+    return out.getvalue()
+
+
+def docx_with_picture_bytes(min_bytes: int) -> bytes:
+    """A short Word file made at least `min_bytes` long by one large photo-like picture."""
+    import docx
+    from docx.shared import Inches
+
+    document = docx.Document()
+    document.add_heading("Die Überschrift des großen Berichts", level=1)
+    document.add_paragraph("Das Bild zeigt die Straße in voller Größe.")
+    document.add_picture(io.BytesIO(noise_png_bytes(min_bytes)), width=Inches(4))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def docx_bytes() -> bytes:
     """A Word file: headings, bold and italic in a sentence, a link, nested list, table, image,
     header, footer and a footnote."""

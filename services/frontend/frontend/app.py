@@ -10,14 +10,13 @@ from datetime import timedelta
 
 from quart import Quart, Response, g, request
 
-from frontend import access, csrf
+from frontend import access, csrf, uploads
 from frontend.config import Settings
 from frontend.errors import register_error_handlers
 from frontend.logging_setup import request_id_var
 from frontend.metrics import Metrics
 from frontend.resources import open_resources
 from frontend.state import EXTENSION_KEY, AppState
-from frontend.uploads import InMemoryUploadsRequest
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +40,12 @@ def create_app(config: Settings | None = None) -> Quart:
     """Build a frontend app from `config` (default: the environment); open nothing yet."""
     settings = config if config is not None else Settings.from_env()
     app = Quart(__name__)
-    app.request_class = InMemoryUploadsRequest
-    # Every route, the streamed one included: Quart refuses a larger Content-Length up front
-    # and counts a chunked body as it arrives (413 once past the limit).
+    from frontend.blueprints.documents import UPLOAD_PATHS
+
+    # Document uploads may be as large as MAX_FILE_BYTES (plus the form); every other route,
+    # the streamed one included, gets the text's body limit. Either way Quart refuses a larger
+    # Content-Length up front and counts a chunked body as it arrives (413 once past the limit).
+    app.request_class = uploads.request_class(UPLOAD_PATHS, settings.max_upload_bytes)
     max_body = settings.max_body_bytes
     app.config.update(
         SECRET_KEY=settings.secret_key.get(),

@@ -70,6 +70,8 @@ class Settings:
     target_lang: str = "en"
     #: Longest text accepted, in characters (stated on the page; the backend has its own limit).
     max_text_chars: int = 1_000_000
+    #: Largest document accepted, in bytes (the backend's MAX_FILE_BYTES; stated on the page).
+    max_file_bytes: int = 26_214_400
     #: SQLAlchemy async URL of the application database (password may come from database_password).
     database_url: str = "sqlite+aiosqlite:///./data/translations.db"
     #: Password for database_url, substituted into it when set (DATABASE_PASSWORD[_FILE]).
@@ -148,6 +150,7 @@ class Settings:
             source_lang=text.str("SOURCE_LANG", cls.source_lang),
             target_lang=text.str("TARGET_LANG", cls.target_lang),
             max_text_chars=text.int("MAX_TEXT_CHARS", 1_000_000),
+            max_file_bytes=text.int("MAX_FILE_BYTES", 26_214_400),
             database_url=text.str("DATABASE_URL", cls.database_url),
             database_password=text.secret("DATABASE_PASSWORD"),
             database_readonly_url=text.str("DATABASE_READONLY_URL", ""),
@@ -192,6 +195,7 @@ class Settings:
         """Return these settings with a development key filled in; raise ConfigError if unusable."""
         for name in (
             "max_text_chars",
+            "max_file_bytes",
             "backend_stream_attempts",
             "query_max_rows",
             "query_max_cell_bytes",
@@ -248,6 +252,14 @@ class Settings:
         JSON escapes or four %XX in a form; plus 64 KiB for the JSON or form around it.
         """
         return self.max_text_chars * 12 + 64 * 1024
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Return the largest document upload body: the file plus 64 KiB for the form around it.
+
+        The same allowance as the backend's (api/uploads.py) and Traefik's file-limit.
+        """
+        return self.max_file_bytes + 64 * 1024
 
     @property
     def max_stored_value_bytes(self) -> int:

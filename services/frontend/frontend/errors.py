@@ -7,6 +7,9 @@ import logging
 from quart import Quart, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from frontend.state import app_state
+from frontend.uploads import file_too_large
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -46,6 +49,9 @@ def register_error_handlers(app: Quart) -> None:
             405: "This address does not accept that kind of request.",
             413: "The text is larger than this service accepts.",
         }
+        if status == 413 and getattr(request, "is_upload", False):
+            # A document (the form's CSRF check read it before the view could): the file limit.
+            messages[413] = file_too_large(app_state().settings.max_file_bytes)
         message = messages.get(status) or error.description or TITLES.get(status, "Error")
         headers = {k: v for k, v in error.get_headers() if k.lower() in _KEPT_HEADERS}
         return await render_error(status, message, headers)

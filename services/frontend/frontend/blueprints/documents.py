@@ -21,6 +21,7 @@ from quart import (
     stream_with_context,
     url_for,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from frontend.access import require_operator
 from frontend.backend_client import BackendBroken, BackendError
@@ -33,23 +34,27 @@ from frontend.storage.documents import (
     StoredDocument,
 )
 from frontend.storage.errors import StorageError
+from frontend.uploads import file_too_large, size_text
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("documents", __name__)
 
 FORMATS = ".docx .pptx .xlsx .odt .odp .ods .pdf .html .htm .md .txt .srt .vtt .epub"
-#: Room the multipart framing and the CSRF field need on top of the file (app.py's body limit).
-FORM_OVERHEAD_BYTES = 64 * 1024
+FORM_PATH = "/documents"
+STREAM_PATH = "/api/documents/stream"
+#: The paths whose POST bodies are documents: they get MAX_FILE_BYTES, not the text's limit
+#: (app.py's request class; Traefik's file-limit on the same routes).
+UPLOAD_PATHS = (FORM_PATH, STREAM_PATH)
 NOT_STORED = "The document was translated but could not be stored (the database is unavailable)."
 
 
-@blueprint.get("/documents")
+@blueprint.get(FORM_PATH)
 async def page() -> tuple[str, int]:
     """Show the upload form and the documents translated recently."""
     return await _render_page(), 200
 
 
-@blueprint.post("/documents")
+@blueprint.post(FORM_PATH)
 async def upload_form() -> Response | tuple[str, int]:
     """Translate the uploaded file in one go (the page without JavaScript), then show it."""
     state = app_state()
@@ -72,7 +77,7 @@ async def upload_form() -> Response | tuple[str, int]:
     return redirect(_link("documents.detail", document_id), 303)
 
 
-@blueprint.post("/api/documents/stream")
+@blueprint.post(STREAM_PATH)
 async def upload_stream() -> Response | tuple[dict, int]:
     """Translate the uploaded file, streaming progress lines, then where to download it."""
     state = app_state()
@@ -178,20 +183,19 @@ class UploadProblem(Exception):
 
 async def _upload() -> tuple[str, bytes]:
     """Return the form's file name and bytes; raise UploadProblem when it is unusable."""
-    file = (await request.files).get("file")
+    try:
+        file = (await request.files).get("file")
+    except RequestEntityTooLarge:
+        raise UploadProblem(file_too_large(app_state().settings.max_file_bytes), 413) from None
     if file is None or not file.filename:
         raise UploadProblem("Choose a file to translate.", 400)
     data = file.read()
     if not data:
         raise UploadProblem("The file is empty.", 400)
-    if len(data) > max_file_bytes():
-        raise UploadProblem(f"The file is larger than {max_file_bytes() / 1e6:.1f} MB.", 413)
+    limit = app_state().settings.max_file_bytes
+    if len(data) > limit:
+        raise UploadProblem(file_too_large(limit), 413)
     return file.filename, data
-
-
-def max_file_bytes() -> int:
-    """Return the largest file the frontend accepts (its request body limit, less the form)."""
-    return int(current_app.config["MAX_CONTENT_LENGTH"]) - FORM_OVERHEAD_BYTES
 
 
 async def _get(document_id: int, *, with_content: bool) -> StoredDocument:
@@ -239,7 +243,8 @@ async def _render_page(error: str | None = None) -> str:
         error=error,
         recent=recent,
         formats=FORMATS,
-        max_mb=max_file_bytes() / 1e6,
+        max_file=size_text(app_state().settings.max_file_bytes),
+        max_file_bytes=app_state().settings.max_file_bytes,
         retention_days=DOCUMENT_RETENTION.days,
     )
 

@@ -64,6 +64,12 @@
   form.addEventListener("submit", async (event) => {
     if (!input.files.length) return;
     event.preventDefault();
+    // The server refuses it too (413), but only once the whole file would have been sent.
+    if (input.files[0].size > Number(form.dataset.maxBytes)) {
+      done.hidden = true;
+      show(message, "The file is larger than " + form.dataset.maxText + " (MAX_FILE_BYTES).");
+      return;
+    }
     message.hidden = true;
     done.hidden = true;
     bar.max = 1;

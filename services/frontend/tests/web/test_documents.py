@@ -12,7 +12,7 @@ from frontend.app import create_app
 from frontend.storage.documents import DocumentRepository
 from werkzeug.datastructures import FileStorage
 
-from testkit.documents import docx_bytes, pdf_bytes
+from testkit.documents import docx_bytes, docx_with_picture_bytes, pdf_bytes
 
 #: The operator in every test app's users file (conftest.py; importlib mode cannot import it).
 OPERATOR = ("operator", "correct horse battery staple")
@@ -35,7 +35,8 @@ async def test_the_page_has_a_plain_file_input_and_states_the_limits(offline_cli
     page = await response.get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page
     assert re.search(r'<input type="file" id="document-file" name="file" required', page)
-    assert re.search(r"up to \d+\.\d MB", page)
+    assert "up to 25 MiB and" in page  # MAX_FILE_BYTES' default, 26,214,400 bytes
+    assert 'data-max-bytes="26214400"' in page  # the script checks it before uploading
     assert ".docx" in page
     assert "macros" in page
     assert "kept for 7 days" in page
@@ -191,3 +192,84 @@ async def test_anyone_may_translate_a_document_without_the_operators_login(
         assert "key=" in response.headers["Location"]
     finally:
         live_client.credentials = OPERATOR
+
+
+async def test_a_document_over_the_text_body_limit_but_within_max_file_bytes_is_translated(
+    make_settings, backend_url, csrf_token
+) -> None:
+    """Documents get MAX_FILE_BYTES, not the text's body limit (12 x MAX_TEXT_CHARS + 64 KiB)."""
+    settings = make_settings(backend_url=backend_url, max_text_chars=1000)
+    data = docx_with_picture_bytes(3 * settings.max_body_bytes)
+    app = create_app(settings)
+    async with app.test_app():
+        client = app.test_client()
+        token = await csrf_token(client)
+        response = await client.post(
+            "/api/documents/stream",
+            files=upload("gross.docx", data),
+            headers={"X-CSRF-Token": token},
+        )
+        assert response.status_code == 200
+        done = json.loads((await response.get_data(as_text=True)).splitlines()[-1])
+        assert done["done"] is True, done
+        form = await client.post(
+            "/documents", form={"csrf_token": token}, files=upload("gross.docx", data)
+        )
+        assert form.status_code == 303
+
+
+async def test_a_document_over_max_file_bytes_is_refused_with_the_limit(
+    make_settings, csrf_token
+) -> None:
+    """Declared or not, a body over the file limit is 413 with the limit, on both upload routes."""
+    app = create_app(make_settings(max_file_bytes=100_000))
+    data = docx_with_picture_bytes(150_000)
+    async with app.test_app():
+        client = app.test_client()
+        token = await csrf_token(client)
+        streamed = await client.post(
+            "/api/documents/stream", files=upload("a.docx", data), headers={"X-CSRF-Token": token}
+        )
+        assert streamed.status_code == 413
+        error = (await streamed.get_json())["error"]
+        assert "97.7 KiB (100,000 bytes, MAX_FILE_BYTES)" in error
+        # The form's CSRF field is read before the view: the refusal still names the file limit.
+        form = await client.post(
+            "/documents", form={"csrf_token": token}, files=upload("a.docx", data)
+        )
+        assert form.status_code == 413
+        assert "100,000 bytes, MAX_FILE_BYTES" in await form.get_data(as_text=True)
+
+
+async def test_a_file_within_the_body_allowance_but_over_max_file_bytes_is_refused(
+    make_settings, csrf_token
+) -> None:
+    """The 64 KiB for the form are not for the file: one byte over MAX_FILE_BYTES is refused."""
+    app = create_app(make_settings(max_file_bytes=100_000))
+    async with app.test_app():
+        client = app.test_client()
+        token = await csrf_token(client)
+        response = await client.post(
+            "/api/documents/stream",
+            files=upload("a.txt", b"a" * 100_001),
+            headers={"X-CSRF-Token": token},
+        )
+        assert response.status_code == 413
+        assert "MAX_FILE_BYTES" in (await response.get_json())["error"]
+
+
+async def test_text_routes_keep_the_text_body_limit(make_settings, csrf_token) -> None:
+    """A body the documents would take is still too large for a text (12 x MAX_TEXT_CHARS)."""
+    settings = make_settings(max_text_chars=1000)
+    app = create_app(settings)
+    async with app.test_app():
+        client = app.test_client()
+        token = await csrf_token(client)
+        body = json.dumps({"text": "a" * settings.max_body_bytes})
+        response = await client.post(
+            "/api/translate/stream",
+            data=body,
+            headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert "MAX_FILE_BYTES" not in await response.get_data(as_text=True)
