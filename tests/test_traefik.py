@@ -6,9 +6,12 @@ stack's traefik/dynamic/ middlewares, the real backend (tiny model) and the real
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import select
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.documents import docx_with_picture_bytes
 from testkit.servers import REPO_ROOT, ServerProcess, free_port
 from tests.local_app import LocalApp, running
 
@@ -25,6 +29,8 @@ from tests.local_app import LocalApp, running
 # 12 bytes per character + 64 KiB (traefik/dynamic/middlewares.yml).
 MAX_TEXT_CHARS = 5_000
 BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
+# The services' and Traefik's file-limit default (MAX_FILE_BYTES, 25 MiB).
+MAX_FILE_BYTES = 25 * 2**20
 GERMAN = "Guten Morgen. Wie geht es dir?\n\nDas Wetter ist heute schön."
 RATE_LIMIT_BURST_MAX_REQUESTS = 300
 # Requests per check against a service whose round robin alternates a dead and a live server.
@@ -254,6 +260,122 @@ def test_a_body_within_traefiks_limit_but_over_the_text_limit_gets_the_backends_
     response = client.post("/api/v1/translate", json={"text": text, "source": "de", "target": "en"})
     assert response.status_code == 413
     assert str(MAX_TEXT_CHARS) in response.text.replace(",", "").replace("_", "")
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Whole-file routes (Traefik's file-limit buffers them) and the streamed ones (no buffering: the
+# service behind refuses). Each: the path and whether its 413 comes from the service.
+UPLOAD_ROUTES = {
+    "/api/v1/documents": False,
+    "/api/translate_file": False,
+    "/documents": False,
+    "/api/v1/documents/stream": True,
+    "/api/documents/stream": True,
+}
+
+
+@pytest.fixture(scope="module")
+def document_20_mib() -> bytes:
+    """A Word file of a few sentences and a 20 MiB picture: over the text limit, within files'."""
+    return docx_with_picture_bytes(20 * 2**20)
+
+
+def _upload(client: httpx.Client, path: str, data: bytes) -> httpx.Response:
+    """POST the document as the page or an API client does (the page's CSRF token for its own)."""
+    headers = {}
+    form = {}
+    if not path.startswith("/api/v") and path != "/api/translate_file":
+        page = client.get("/documents")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+        headers["X-CSRF-Token"] = token
+    files = {"file": ("bericht.docx", data, DOCX_TYPE)}
+    return client.post(path, files=files, data=form, headers=headers, timeout=120)
+
+
+@pytest.mark.parametrize("path", list(UPLOAD_ROUTES))
+def test_a_20_mib_document_goes_through_traefik_on_every_upload_route(
+    client: httpx.Client, document_20_mib: bytes, path: str
+) -> None:
+    """The text's body limit (~124 KB here) does not apply: the document is translated."""
+    response = _upload(client, path, document_20_mib)
+    assert response.status_code in (200, 303), (response.status_code, response.text[:300])
+    if path.endswith("/stream"):
+        last = json.loads(response.text.splitlines()[-1])
+        assert last["done"] is True, {key: str(value)[:80] for key, value in last.items()}
+    elif path == "/api/translate_file":
+        download = client.get(response.json()["translatedFileUrl"], timeout=120)
+        assert download.status_code == 200
+        assert len(download.content) >= 20 * 2**20
+    elif path == "/api/v1/documents":
+        # The picture is copied byte for byte.
+        assert len(response.content) >= 20 * 2**20
+
+
+def _refused_early(base_url: str, path: str, length: int) -> tuple[int, str, int]:
+    """POST declaring `length` bytes, sending the body in 64 KiB pieces only until an answer
+    comes; return its status, its body and how many body bytes had been sent by then.
+
+    Through Traefik a service sees the request as its body starts (Go's proxy writes the answer
+    only between reads of the body), so a refusal on the headers comes after the first pieces.
+    """
+    host, port = base_url.removeprefix("http://").split(":")
+    piece = b"a" * 65536
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            "Content-Type: multipart/form-data; boundary=b0undary\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+        )
+        while sent < length and not select.select([connection], [], [], 0.05)[0]:
+            try:
+                connection.sendall(piece[: length - sent])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(piece)
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response.status, response.read().decode(errors="replace"), sent
+
+
+@pytest.mark.parametrize("path", list(UPLOAD_ROUTES))
+def test_a_26_mib_upload_is_refused_before_its_body_is_sent(app: LocalApp, path: str) -> None:
+    """413 on the declared Content-Length, long before the body is done, at Traefik or behind it.
+
+    On the streamed routes the service answers, with the limit; elsewhere Traefik's file-limit.
+    """
+    length = 26 * 2**20
+    status, body, sent = _refused_early(app.url, path, length)
+    assert status == 413, (status, body[:300])
+    assert sent < length // 4, f"answered only after {sent} of {length} bytes"
+    if UPLOAD_ROUTES[path]:
+        assert "MAX_FILE_BYTES" in body, body
+        assert str(MAX_FILE_BYTES) in body.replace(",", ""), body
+    else:
+        assert body == "Request Entity Too Large"
+
+
+def test_a_file_just_over_max_file_bytes_gets_the_backends_message_through_traefik(
+    client: httpx.Client,
+) -> None:
+    """Within file-limit's 64 KiB for the form, over the file limit: the backend says which."""
+    line = "Die Straße ist schön.\n".encode()
+    data = line * (MAX_FILE_BYTES // len(line) + 1)
+    assert MAX_FILE_BYTES < len(data) < MAX_FILE_BYTES + 1024
+    response = client.post(
+        "/api/v1/documents", files={"file": ("gross.txt", data, "text/plain")}, timeout=120
+    )
+    assert response.status_code == 413
+    detail = response.json()["detail"]
+    assert f"{MAX_FILE_BYTES} (MAX_FILE_BYTES)" in detail.replace(",", ""), detail
+
+
+@pytest.mark.parametrize("path", ["/api/v1/translate", "/"])
+def test_text_routes_keep_the_text_body_limit(app: LocalApp, path: str) -> None:
+    """A body a document route would take (1 MiB) is still refused on the text routes."""
+    status, _, sent = _refused_early(app.url, path, 2**20)
+    assert status == 413
+    assert sent < 2**20
 
 
 @pytest.mark.parametrize("path", ["/", "/api/languages"])
