@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from collections.abc import Callable
+from typing import IO, Any
 
 #: Distinctive German words of the fixtures; none may survive a translation.
 GERMAN_WORDS = (
@@ -31,13 +33,31 @@ GERMAN_WORDS = (
 )
 
 
+#: The 2 x 2 table every office fixture has, row by row.
+TABLE = tuple(
+    tuple(f"Tabellenzelle {row} {column} ist schön." for column in range(2)) for row in range(2)
+)
+
+
+def _saved(save: Callable[[IO[bytes]], object]) -> bytes:
+    """Return the bytes a library's save(file) or write(file) writes."""
+    out = io.BytesIO()
+    save(out)
+    return out.getvalue()
+
+
+def _fill(cell: Callable[[int, int], Any]) -> None:
+    """Write TABLE into a library's table, given its cell(row, column) (python-docx, -pptx)."""
+    for row, texts in enumerate(TABLE):
+        for column, words in enumerate(texts):
+            cell(row, column).text = words
+
+
 def png_bytes() -> bytes:
     """Return a small PNG image (4x4 red)."""
     from PIL import Image
 
-    out = io.BytesIO()
-    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
+    return _saved(lambda out: Image.new("RGB", (4, 4), (200, 30, 30)).save(out, "PNG"))
 
 
 def noise_png_bytes(min_bytes: int) -> bytes:
@@ -49,10 +69,8 @@ def noise_png_bytes(min_bytes: int) -> bytes:
 
     side = math.isqrt(min_bytes // 3) + 1
     image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-    out = io.BytesIO()
     # Level 0: the file is the pixels; compressing noise would only cost time.
-    image.save(out, "PNG", compress_level=0)
-    return out.getvalue()
+    return _saved(lambda out: image.save(out, "PNG", compress_level=0))
 
 
 def docx_with_picture_bytes(min_bytes: int) -> bytes:
@@ -64,9 +82,7 @@ def docx_with_picture_bytes(min_bytes: int) -> bytes:
     document.add_heading("Die Überschrift des großen Berichts", level=1)
     document.add_paragraph("Das Bild zeigt die Straße in voller Größe.")
     document.add_picture(io.BytesIO(noise_png_bytes(min_bytes)), width=Inches(4))
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return _saved(document.save)
 
 
 def docx_bytes() -> bytes:
@@ -99,10 +115,7 @@ def docx_bytes() -> bytes:
     linked.add_run(" bitte gründlich.")
     document.add_paragraph("Erste Aufzählung mit Zwiebelsuppe", style="List Bullet")
     document.add_paragraph("Ein Unterpunkt der Aufzählung", style="List Bullet 2")
-    table = document.add_table(rows=2, cols=2)
-    for row in range(2):
-        for column in range(2):
-            table.cell(row, column).text = f"Tabellenzelle {row} {column} ist schön."
+    _fill(document.add_table(rows=len(TABLE), cols=len(TABLE[0])).cell)
     document.add_picture(io.BytesIO(png_bytes()), width=Inches(0.5))
     section = document.sections[0]
     section.header.paragraphs[0].text = "Die Kopfzeile des Berichts"
@@ -126,9 +139,7 @@ def docx_bytes() -> bytes:
     )
     document.part.relate_to(part, RT.FOOTNOTES)
     assert qn("w:p")  # the namespace helpers are the library's own
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return _saved(document.save)
 
 
 def pptx_bytes() -> bytes:
@@ -154,14 +165,10 @@ def pptx_bytes() -> bytes:
     slide.notes_slide.notes_text_frame.text = "Die Sprechernotiz sagt etwas über die Größe."
     second = presentation.slides.add_slide(presentation.slide_layouts[5])
     second.shapes.title.text = "Zweiter Folientitel mit Zwiebelsuppe"
-    table = second.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(4), Inches(1)).table
-    for row in range(2):
-        for column in range(2):
-            table.cell(row, column).text = f"Tabellenzelle {row} {column} ist schön."
+    shape = second.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(4), Inches(1))
+    _fill(shape.table.cell)
     second.shapes.add_picture(io.BytesIO(png_bytes()), Inches(6), Inches(2))
-    out = io.BytesIO()
-    presentation.save(out)
-    return out.getvalue()
+    return _saved(presentation.save)
 
 
 def xlsx_bytes() -> bytes:
@@ -187,9 +194,7 @@ def xlsx_bytes() -> bytes:
     sheet.add_image(Image(io.BytesIO(png_bytes())), "H2")
     other = workbook.create_sheet("Zweite")
     other["A1"] = "Die Größe der Straße"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return _saved(workbook.save)
 
 
 def odt_bytes() -> bytes:
@@ -239,11 +244,11 @@ def odt_bytes() -> bytes:
     document.text.addElement(outer)
     grid = table.Table(name="Tabelle")
     grid.addElement(table.TableColumn(numbercolumnsrepeated=2))
-    for row_number in range(2):
+    for texts in TABLE:
         row = table.TableRow()
-        for column in range(2):
+        for words in texts:
             cell = table.TableCell(valuetype="string")
-            cell.addElement(text.P(text=f"Tabellenzelle {row_number} {column} ist schön."))
+            cell.addElement(text.P(text=words))
             row.addElement(cell)
         grid.addElement(row)
     document.text.addElement(grid)
@@ -253,9 +258,7 @@ def odt_bytes() -> bytes:
     holder = text.P()
     holder.addElement(frame)
     document.text.addElement(holder)
-    out = io.BytesIO()
-    document.write(out)
-    return out.getvalue()
+    return _saved(document.write)
 
 
 def odp_bytes() -> bytes:
@@ -283,9 +286,7 @@ def odp_bytes() -> bytes:
     notes.addElement(notes_frame)
     page.addElement(notes)
     document.presentation.addElement(page)
-    out = io.BytesIO()
-    document.write(out)
-    return out.getvalue()
+    return _saved(document.write)
 
 
 def ods_bytes() -> bytes:
@@ -309,9 +310,7 @@ def ods_bytes() -> bytes:
         row.addElement(cell)
     sheet.addElement(row)
     document.spreadsheet.addElement(sheet)
-    out = io.BytesIO()
-    document.write(out)
-    return out.getvalue()
+    return _saved(document.write)
 
 
 SRT = (

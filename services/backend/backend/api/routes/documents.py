@@ -82,6 +82,14 @@ class CountingTranslator:
         return result.translation
 
 
+async def read_document_form(request: Request, state: BackendState) -> tuple[Upload, str, str]:
+    """Read the uploaded file and its source and target (the settings' where a field is absent)."""
+    settings = state.settings
+    upload = await read_upload(request, max_file_bytes=settings.max_file_bytes)
+    source = upload.fields.get("source", settings.source_language)
+    return upload, source, upload.fields.get("target", settings.target_language)
+
+
 async def prepare_upload(
     upload: Upload, *, source: str, target: str, state: BackendState, request: Request
 ) -> PreparedDocument:
@@ -131,11 +139,11 @@ async def translate_file(
     request: Request, state: StateDep, translator: TranslatorDep, request_id: RequestIdDep
 ) -> Response:
     """Translate an uploaded document and answer the translated file (PDF: as .docx)."""
-    upload = await read_upload(request, max_file_bytes=state.settings.max_file_bytes)
+    upload, source, target = await read_document_form(request, state)
     outcome = await translate_upload(
         upload,
-        source=upload.fields.get("source", state.settings.source_language),
-        target=upload.fields.get("target", state.settings.target_language),
+        source=source,
+        target=target,
         state=state,
         translator=translator,
         request_id=request_id,
@@ -170,14 +178,10 @@ async def translate_file_stream(
     request: Request, state: StateDep, translator: TranslatorDep, request_id: RequestIdDep
 ) -> StreamingResponse:
     """Translate an uploaded document, streaming progress as NDJSON, the file in the last line."""
-    upload = await read_upload(request, max_file_bytes=state.settings.max_file_bytes)
+    upload, source, target = await read_document_form(request, state)
     # Refusals (format, limits, pair) come before the stream starts, as ordinary 4xx answers.
     prepared = await prepare_upload(
-        upload,
-        source=upload.fields.get("source", state.settings.source_language),
-        target=upload.fields.get("target", state.settings.target_language),
-        state=state,
-        request=request,
+        upload, source=source, target=target, state=state, request=request
     )
     counting = CountingTranslator(translator, request_id)
     lines = _progress(prepared, counting, state, request)
