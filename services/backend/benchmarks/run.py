@@ -1,8 +1,9 @@
-"""`make bench`: measure every figure of issues 2 and 16 in one run (< 10 min, CPU).
+"""`make bench`: measure every figure of issues 2, 14 and 16 in one run (~12 min, CPU).
 
 On the random opus-mt-shaped model (built under build/models/opus-mt when missing), beam 4, with
 ~30-token German sentences and an output budget of input + 2 tokens (the issue's 30->32): the raw
-engines, the naive baseline, then a real `python -m backend` over HTTP, then 1-3 replicas behind
+engines, the naive baseline, then a real `python -m backend` over HTTP (last there: a 200-page
+.docx through /v1/documents, benchmarks/documents.py), then 1-3 replicas behind
 Traefik (benchmarks/replicas.py). Last the memory soak (benchmarks/soak.py) on the tiny model, so
 that SOAK_REQUESTS (20,000) fit in a few minutes, and the frontend under streaming load. Prints a
 table, then one JSON line last. Every step is bounded; a step that overruns is reported as null.
@@ -30,7 +31,7 @@ from backend.config import Settings  # noqa: E402 (the path above makes these im
 from backend.engines.loader import load_engine  # noqa: E402
 from backend.tools import random_model  # noqa: E402
 
-from benchmarks import engines, replicas, service, soak  # noqa: E402
+from benchmarks import documents, engines, replicas, service, soak  # noqa: E402
 from benchmarks.report import print_table, verdicts  # noqa: E402
 from benchmarks.workload import Workload  # noqa: E402
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env  # noqa: E402
@@ -50,6 +51,8 @@ LOG = BENCH_DIR / "backend.log"
 BEAM = 4
 EXTRA_TOKENS = 2
 STEP_TIMEOUT_S = 180
+#: Issue 14: the time and sentences per second of a 200-page Word document.
+DOCUMENT_PAGES = 200
 ENV = {
     "BEAM_SIZE": str(BEAM),
     "MAX_OUTPUT_RATIO": "1.0",
@@ -170,6 +173,24 @@ async def measure_service(base_url: str, pid: int, workload: Workload, results: 
             service.first_segment_of_long_text(client, 1_000_000), results, "first_segment_1m_s"
         )
         results["first_segment_1m_s"] = got
+        await measure_document(client, workload, results)
+
+
+async def measure_document(client: httpx.AsyncClient, workload: Workload, results: dict) -> None:
+    """Fill in the 200-page .docx figures: its seconds, sentences and segments per second."""
+    data, sentences = documents.build_docx(workload, DOCUMENT_PAGES)
+    results.update(document_pages=DOCUMENT_PAGES, document_sentences=sentences)
+    # codec_seconds runs its own event loop (as the standalone script does): in a thread here.
+    results["document_codec_s"] = round(await asyncio.to_thread(documents.codec_seconds, data), 2)
+    keys = ("document_s", "document_sentences_per_s", "document_segments_per_s")
+    got = await bounded(documents.translate_once(client, data, sentences), results, *keys)
+    if got:
+        results.update(
+            document_s=got["duration_s"],
+            document_sentences_per_s=got["sentences_per_s"],
+            document_segments_per_s=got["segments_per_s"],
+            document_segments=got["segments"],
+        )
 
 
 def measure_soak(results: dict) -> None:
