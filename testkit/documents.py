@@ -410,3 +410,27 @@ def pdf_bytes(
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+#: One fixture of every supported format, by file name (the extension says the format).
+EVERY_FORMAT: dict[str, Callable[[], bytes]] = {
+    "bericht.docx": docx_bytes,
+    "folien.pptx": pptx_bytes,
+    "tabelle.xlsx": xlsx_bytes,
+    "bericht.odt": odt_bytes,
+    "folien.odp": odp_bytes,
+    "tabelle.ods": ods_bytes,
+    "seite.html": HTML.encode,
+    "seite.htm": HTML.encode,
+    "notiz.md": MARKDOWN.encode,
+    "brief.txt": TEXT.encode,
+    "film.srt": SRT.encode,
+    "film.vtt": VTT.encode,
+    "buch.epub": epub_bytes,
+    "scan.pdf": pdf_bytes,
+}
+
+
+def translated_name(name: str) -> str:
+    """Return the name a translated file comes back under (a PDF comes back as Word)."""
+    return name.removesuffix(".pdf") + ".docx" if name.endswith(".pdf") else name

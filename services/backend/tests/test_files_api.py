@@ -12,7 +12,7 @@ import httpx
 import pytest
 from backend.file_store import FileStore
 
-from testkit.documents import docx_bytes
+from testkit.documents import EVERY_FORMAT, docx_bytes, translated_name
 from testkit.servers import free_port, python_server
 
 FORM = {"source": "de", "target": "en", "api_key": "unused"}
@@ -37,6 +37,24 @@ async def test_translate_file_answers_a_url_that_serves_the_translation(document
     headings = [p.text for p in docx.Document(io.BytesIO(download.content)).paragraphs][:1]
     assert headings[0].strip()
     assert "Überschrift" not in headings[0]
+
+
+async def test_every_format_round_trips_through_translate_file(documents_client) -> None:
+    """Each format's fixture comes back translated, under its name, from its download URL."""
+    problems = {}
+    for name, build in EVERY_FORMAT.items():
+        source = build()
+        response = await upload(documents_client, name, source)
+        if response.status_code != 200:
+            problems[name] = f"{response.status_code}: {response.text[:200]}"
+            continue
+        download = await documents_client.get(urlsplit(response.json()["translatedFileUrl"]).path)
+        disposition = download.headers.get("content-disposition", "")
+        if download.status_code != 200 or f'filename="{translated_name(name)}"' not in disposition:
+            problems[name] = f"download {download.status_code}, {disposition!r}"
+        elif download.content == source:
+            problems[name] = "came back unchanged"
+    assert not problems, problems
 
 
 async def test_source_auto_and_the_api_prefix_behind_traefik(documents_client) -> None:

@@ -12,7 +12,13 @@ from frontend.app import create_app
 from frontend.storage.documents import DocumentRepository
 from werkzeug.datastructures import FileStorage
 
-from testkit.documents import docx_bytes, docx_with_picture_bytes, pdf_bytes
+from testkit.documents import (
+    EVERY_FORMAT,
+    docx_bytes,
+    docx_with_picture_bytes,
+    pdf_bytes,
+    translated_name,
+)
 
 #: The operator in every test app's users file (conftest.py; importlib mode cannot import it).
 OPERATOR = ("operator", "correct horse battery staple")
@@ -92,6 +98,35 @@ async def test_the_stream_reports_progress_then_where_to_download(
         served = await other.test_client().get(done["download"])
         assert served.status_code == 200
         assert await served.get_data() == held
+
+
+async def test_every_format_round_trips_through_the_page(
+    make_settings, backend_url, csrf_token
+) -> None:
+    """Each format's fixture: progress, then a stored translation under its name, downloadable."""
+    # More uploads at once than a client's translation burst (10) allows.
+    burst = len(EVERY_FORMAT) + 1
+    settings = make_settings(backend_url=backend_url, translate_burst=burst)
+    app = create_app(settings)
+    problems = {}
+    async with app.test_app():
+        client = app.test_client()
+        token = await csrf_token(client)
+        for name, build in EVERY_FORMAT.items():
+            source = build()
+            response = await client.post(
+                "/api/documents/stream",
+                files={"file": FileStorage(io.BytesIO(source), filename=name)},
+                headers={"X-CSRF-Token": token},
+            )
+            done = json.loads((await response.get_data(as_text=True)).splitlines()[-1])
+            if done.get("done") is not True or done["filename"] != translated_name(name):
+                problems[name] = done
+                continue
+            download = await client.get(done["download"])
+            if download.status_code != 200 or await download.get_data() == source:
+                problems[name] = f"download {download.status_code}, or it came back unchanged"
+    assert not problems, problems
 
 
 async def test_refusals_from_the_backend_reach_the_user(live_client, csrf_token) -> None:
