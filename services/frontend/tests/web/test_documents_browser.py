@@ -54,6 +54,25 @@ def test_upload_shows_progress_then_downloads_the_translation(
     assert "Überschrift" not in docx.Document(io.BytesIO(data)).paragraphs[0].text
 
 
+def test_a_file_over_the_limit_is_refused_before_anything_is_sent(
+    page, frontend_url: str, tmp_path: Path
+) -> None:
+    """The script compares the size with MAX_FILE_BYTES (25 MiB) and says so; no upload starts."""
+    source = tmp_path / "gross.txt"
+    with source.open("wb") as handle:
+        handle.truncate(26 * 2**20)
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else 0)
+    page.goto(frontend_url + "/documents")
+    page.set_input_files("#document-file", str(source))
+    page.click("#document-button")
+    expect(page.locator("#document-message")).to_contain_text(
+        "The file is larger than 25 MiB (MAX_FILE_BYTES)."
+    )
+    expect(page.locator("#document-button")).to_be_enabled()
+    assert posts == []
+
+
 def test_cancel_stops_the_upload_and_says_so(page, frontend_url: str, tmp_path: Path) -> None:
     """A long text file: cancel after the first progress, no download link appears."""
     source = tmp_path / "lang.txt"
