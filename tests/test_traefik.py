@@ -283,13 +283,12 @@ def document_20_mib() -> bytes:
 def _upload(client: httpx.Client, path: str, data: bytes) -> httpx.Response:
     """POST the document as the page or an API client does (the page's CSRF token for its own)."""
     headers = {}
-    form = {}
     if not path.startswith("/api/v") and path != "/api/translate_file":
         page = client.get("/documents")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
         headers["X-CSRF-Token"] = token
     files = {"file": ("bericht.docx", data, DOCX_TYPE)}
-    return client.post(path, files=files, data=form, headers=headers, timeout=120)
+    return client.post(path, files=files, headers=headers, timeout=120)
 
 
 @pytest.mark.parametrize("path", list(UPLOAD_ROUTES))
