@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from testkit.models import summary_model_dir, tiny_model_dir
-from testkit.servers import REPO_ROOT, free_port, python_server
+from testkit.servers import REPO_ROOT, free_port, python_server, tiny_backend_env
 
 TEST_OUTPUT = Path(os.environ.get("TEST_OUTPUT", REPO_ROOT / "test-output"))
 CHROMIUM = "/usr/bin/chromium"
@@ -50,14 +50,7 @@ def backend_url(
     tiny_model: Path, test_output_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Run the real backend (CTranslate2, tiny model) on a free port; yield its URL once ready."""
-    env = {
-        "MODEL": str(tiny_model),
-        # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
-        "RETRY_TRUNCATED": "false",
-        "ENGINE": "ctranslate2",
-        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("model-cache")),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = tiny_backend_env(tiny_model, tmp_path_factory.mktemp("model-cache"))
     with python_server(
         "backend",
         port=free_port(),
@@ -82,13 +75,8 @@ def summary_backend_url(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """Run the real backend with the tiny model and the random summary model (SUMMARY_MODEL)."""
-    env = {
-        "MODEL": str(tiny_model),
-        "SUMMARY_MODEL": str(summary_model),
-        "ENGINE": "ctranslate2",
-        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("summary-model-cache")),
-        "HF_HUB_OFFLINE": "1",
-    }
+    cache_dir = tmp_path_factory.mktemp("summary-model-cache")
+    env = tiny_backend_env(tiny_model, cache_dir, {"SUMMARY_MODEL": str(summary_model)})
     with python_server(
         "backend",
         port=free_port(),

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -48,6 +49,33 @@ def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env.setdefault("SHUTDOWN_DRAIN_S", "0")
     env.update(extra or {})
     return env
+
+
+def tiny_backend_env(
+    model_dir: Path, cache_dir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the variables that run `python -m backend` offline on a random test model."""
+    return {
+        "MODEL": str(model_dir),
+        # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
+        "RETRY_TRUNCATED": "false",
+        "ENGINE": "ctranslate2",
+        "MODEL_CACHE_DIR": str(cache_dir),
+        "HF_HUB_OFFLINE": "1",
+        **(extra or {}),
+    }
+
+
+def sqlite_frontend_env(
+    backend_url: str, database: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the variables that run `python -m frontend` on a fresh SQLite file, in development."""
+    return {
+        "BACKEND_URL": backend_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "ENVIRONMENT": "development",
+        **(extra or {}),
+    }
 
 
 class ServerError(RuntimeError):
@@ -106,6 +134,12 @@ class ServerProcess:
             self.process.kill()
             return self.process.wait()
 
+    @property
+    def base_url(self) -> str:
+        """Return the scheme and address of ready_url, e.g. http://127.0.0.1:8001."""
+        parts = urlsplit(self.ready_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def log_tail(self, lines: int = 40) -> str:
         """Return the last lines the process printed."""
         if not self.log_path.exists():
@@ -120,6 +154,29 @@ class ServerProcess:
         self.stop()
 
 
+def python_module(
+    module: str,
+    *,
+    port: int,
+    ready_path: str,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    ready_timeout_s: float = 120.0,
+) -> ServerProcess:
+    """Return, not started, `python -m module --host 127.0.0.1 --port port` with both packages.
+
+    For tests that signal the process or read its exit code; python_server() for the others.
+    """
+    argv = [sys.executable, "-m", module, "--host", LOOPBACK, "--port", str(port)]
+    return ServerProcess(
+        argv,
+        ready_url=f"http://{LOOPBACK}:{port}{ready_path}",
+        log_path=log_path,
+        env=python_env(env),
+        ready_timeout_s=ready_timeout_s,
+    )
+
+
 @contextlib.contextmanager
 def python_server(
     module: str,
@@ -131,16 +188,16 @@ def python_server(
     ready_timeout_s: float = 120.0,
 ) -> Iterator[str]:
     """Run `python -m module --host 127.0.0.1 --port port` and yield its base URL once ready."""
-    base_url = f"http://{LOOPBACK}:{port}"
-    argv = [sys.executable, "-m", module, "--host", LOOPBACK, "--port", str(port)]
-    with ServerProcess(
-        argv,
-        ready_url=base_url + ready_path,
+    server = python_module(
+        module,
+        port=port,
+        ready_path=ready_path,
         log_path=log_path,
-        env=python_env(env),
+        env=env,
         ready_timeout_s=ready_timeout_s,
-    ):
-        yield base_url
+    )
+    with server:
+        yield server.base_url
 
 
 def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> bool:

@@ -7,7 +7,6 @@ stack's traefik/dynamic/ middlewares, the real backend (tiny model) and the real
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.csrf import csrf_token_in
 from testkit.servers import REPO_ROOT, ServerProcess, free_port
 from tests.local_app import LocalApp, running
 
@@ -175,7 +175,7 @@ def test_the_streamed_api_is_not_buffered(client: httpx.Client) -> None:
 
 def test_the_pages_streaming_endpoint_reaches_the_frontend(client: httpx.Client) -> None:
     page = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    token = csrf_token_in(page.text)
     headers = {"X-CSRF-Token": token}
     with client.stream(
         "POST", "/api/translate/stream", json={"text": GERMAN}, headers=headers

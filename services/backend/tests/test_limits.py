@@ -14,6 +14,7 @@ import uvicorn
 from backend.api.limits import header_timeout_protocol, max_body_bytes
 
 from testkit.servers import free_port
+from testkit.waiting import wait_until
 
 # The real backend runs with the default MAX_TEXT_CHARS.
 LIMIT_BYTES = max_body_bytes(1_000_000)
@@ -100,9 +101,7 @@ def slow_header_server() -> Iterator[tuple[str, int]]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.started, timeout_s=10.0, what="uvicorn serving")
     yield "127.0.0.1", port
     server.should_exit = True
     thread.join(timeout=10)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from testkit.article_site import ARTICLE_PARAGRAPHS, Site, article_site
-from testkit.servers import free_port, python_server
+from testkit.servers import free_port, python_server, sqlite_frontend_env
 
 #: The operator in every test app's users file (conftest.py's OPERATOR).
 OPERATOR = ("operator", "correct horse battery staple")
@@ -47,14 +47,12 @@ def page(chromium, operator_login):
 
 def _frontend(backend: str, site: Site, tmp: Path, log: Path) -> object:
     users = _write_users(tmp / "admin_users")
-    env = {
+    extra = {
         "ADMIN_USERS_FILE": str(users),
-        "BACKEND_URL": backend,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'translations.db'}",
-        "ENVIRONMENT": "development",
         # Only the test site's own port on 127.0.0.1, nothing else private.
         "FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port}",
     }
+    env = sqlite_frontend_env(backend, tmp / "translations.db", extra)
     return python_server("frontend", port=free_port(), ready_path="/readyz", log_path=log, env=env)
 
 
