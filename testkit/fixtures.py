@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from testkit.models import summary_model_dir, tiny_model_dir
-from testkit.servers import REPO_ROOT, free_port, python_server, tiny_backend_env
+from testkit.servers import REPO_ROOT, free_port, python_module, tiny_backend_env
 
 TEST_OUTPUT = Path(os.environ.get("TEST_OUTPUT", REPO_ROOT / "test-output"))
 CHROMIUM = "/usr/bin/chromium"
@@ -51,14 +51,14 @@ def backend_url(
 ) -> Iterator[str]:
     """Run the real backend (CTranslate2, tiny model) on a free port; yield its URL once ready."""
     env = tiny_backend_env(tiny_model, tmp_path_factory.mktemp("model-cache"))
-    with python_server(
+    with python_module(
         "backend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "backend.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="session")
@@ -77,14 +77,14 @@ def summary_backend_url(
     """Run the real backend with the tiny model and the random summary model (SUMMARY_MODEL)."""
     cache_dir = tmp_path_factory.mktemp("summary-model-cache")
     env = tiny_backend_env(tiny_model, cache_dir, {"SUMMARY_MODEL": str(summary_model)})
-    with python_server(
+    with python_module(
         "backend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "backend-summary.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="module")

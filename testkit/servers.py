@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import signal
@@ -12,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -165,7 +164,8 @@ def python_module(
 ) -> ServerProcess:
     """Return, not started, `python -m module --host 127.0.0.1 --port port` with both packages.
 
-    For tests that signal the process or read its exit code; python_server() for the others.
+    `with python_module(...) as server:` starts it, waits until ready_path answers 200, and stops
+    it at the end; `server.base_url` is where it listens, `server.process` the process itself.
     """
     argv = [sys.executable, "-m", module, "--host", LOOPBACK, "--port", str(port)]
     return ServerProcess(
@@ -175,29 +175,6 @@ def python_module(
         env=python_env(env),
         ready_timeout_s=ready_timeout_s,
     )
-
-
-@contextlib.contextmanager
-def python_server(
-    module: str,
-    *,
-    port: int,
-    ready_path: str,
-    log_path: Path,
-    env: Mapping[str, str] | None = None,
-    ready_timeout_s: float = 120.0,
-) -> Iterator[str]:
-    """Run `python -m module --host 127.0.0.1 --port port` and yield its base URL once ready."""
-    server = python_module(
-        module,
-        port=port,
-        ready_path=ready_path,
-        log_path=log_path,
-        env=env,
-        ready_timeout_s=ready_timeout_s,
-    )
-    with server:
-        yield server.base_url
 
 
 def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> bool:

@@ -16,7 +16,7 @@ from quart.testing import QuartClient
 from quart.typing import TestClientProtocol
 
 from testkit.csrf import csrf_token_in
-from testkit.servers import free_port, python_server, sqlite_frontend_env
+from testkit.servers import free_port, python_module, sqlite_frontend_env
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 #: The operator's login in every test app's users file (bcrypt at the cheapest cost, 4); the
@@ -160,14 +160,14 @@ def frontend_url(
         "TRANSLATE_BURST": "1000",
     }
     env = sqlite_frontend_env(backend_url, database, extra)
-    with python_server(
+    with python_module(
         "frontend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "frontend-browser.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 AXE_SCRIPT = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
