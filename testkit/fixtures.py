@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,24 @@ def screenshot_dir(test_output_dir: Path) -> Path:
     path = test_output_dir / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def temporary_files_opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return a list that grows by one for each tempfile.TemporaryFile opened during the test.
+
+    Form parsers spool large uploads to disk through it (Starlette past 1 MiB; Werkzeug's
+    SpooledTemporaryFile when it rolls over), which the services promise never to do.
+    """
+    opened: list[str] = []
+    original = tempfile.TemporaryFile
+
+    def recording(*args: object, **kwargs: object) -> object:
+        opened.append("temporary file")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recording)
+    return opened
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +126,19 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium: object) -> Iterator[object]:
+def browser_credentials() -> tuple[str, str] | None:
+    """Return the HTTP Basic login `page` answers a challenge with (a module may override it)."""
+    return None
+
+
+@pytest.fixture
+def page(chromium: object, browser_credentials: tuple[str, str] | None) -> Iterator[object]:
     """Open a fresh browser context and page; closed after the test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    options: dict[str, object] = {"viewport": {"width": 1280, "height": 900}}
+    if browser_credentials is not None:
+        user, password = browser_credentials
+        options["http_credentials"] = {"username": user, "password": password}
+    context = chromium.new_context(**options)
     page = context.new_page()
     yield page
     context.close()

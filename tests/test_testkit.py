@@ -125,3 +125,11 @@ def test_the_frontend_runs_on_its_own_sqlite_file_in_development(tmp_path: Path)
     assert env["ENVIRONMENT"] == "development"
     assert env["BACKEND_URL"] == "http://127.0.0.1:9"
     assert env["LOG_LEVEL"] == "DEBUG"
+
+
+def test_temporary_files_opened_records_each_one(temporary_files_opened: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryFile() as spooled:
+        spooled.write(b"upload")
+    assert temporary_files_opened == ["temporary file"]
