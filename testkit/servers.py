@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -175,27 +174,3 @@ def python_module(
         env=python_env(env),
         ready_timeout_s=ready_timeout_s,
     )
-
-
-def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> bool:
-    """Send a GET, stay idle idle_s on the same keep-alive connection, and GET again on it."""
-    with socket.create_connection((host, port), timeout=5.0) as sock:
-        reader = sock.makefile("rb")
-        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-        for attempt in range(2):
-            if attempt:
-                time.sleep(idle_s)
-                readable, _, _ = select.select([sock], [], [], 0)
-                if readable:  # the server closed the connection meanwhile (EOF is readable)
-                    return False
-            sock.sendall(request)
-            status = reader.readline()
-            if not status.startswith(b"HTTP/1.1 200"):
-                return False
-            length = 0
-            while (line := reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            reader.read(length)
-    return True

@@ -133,3 +133,17 @@ def test_temporary_files_opened_records_each_one(temporary_files_opened: list[st
     with tempfile.TemporaryFile() as spooled:
         spooled.write(b"upload")
     assert temporary_files_opened == ["temporary file"]
+
+
+def test_the_status_line_is_the_first_line_and_empty_once_closed() -> None:
+    import socket
+
+    from testkit.raw_http import status_line
+
+    server, client = socket.socketpair()
+    with server, client:
+        for piece in (b"HTTP/1.1 4", b"13 Request Entity", b" Too Large\r\nContent-Length: 0\r\n"):
+            server.sendall(piece)
+        assert status_line(client, timeout_s=5.0) == b"HTTP/1.1 413 Request Entity Too Large"
+        server.close()
+        assert status_line(client, timeout_s=5.0) == b""  # closed: nothing more to read

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from testkit.servers import free_port, idle_connection_survives, python_module, tiny_backend_env
+from testkit.raw_http import idle_connection_survives
+from testkit.servers import free_port, python_module, tiny_backend_env
 
 #: Past uvicorn's default keep-alive (5 s), far below Traefik's idle timeout (90 s).
 IDLE_S = 6.0
