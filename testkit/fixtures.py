@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from testkit.models import summary_model_dir, tiny_model_dir
-from testkit.servers import REPO_ROOT, free_port, python_server
+from testkit.servers import REPO_ROOT, free_port, python_module, tiny_backend_env
 
 TEST_OUTPUT = Path(os.environ.get("TEST_OUTPUT", REPO_ROOT / "test-output"))
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +40,24 @@ def screenshot_dir(test_output_dir: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def temporary_files_opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return a list that grows by one for each tempfile.TemporaryFile opened during the test.
+
+    Form parsers spool large uploads to disk through it (Starlette past 1 MiB; Werkzeug's
+    SpooledTemporaryFile when it rolls over), which the services promise never to do.
+    """
+    opened: list[str] = []
+    original = tempfile.TemporaryFile
+
+    def recording(*args: object, **kwargs: object) -> object:
+        opened.append("temporary file")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recording)
+    return opened
+
+
 @pytest.fixture(scope="session")
 def tiny_model() -> Path:
     """Return the directory of the tiny random Marian checkpoint, building it when missing."""
@@ -50,22 +69,15 @@ def backend_url(
     tiny_model: Path, test_output_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Run the real backend (CTranslate2, tiny model) on a free port; yield its URL once ready."""
-    env = {
-        "MODEL": str(tiny_model),
-        # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
-        "RETRY_TRUNCATED": "false",
-        "ENGINE": "ctranslate2",
-        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("model-cache")),
-        "HF_HUB_OFFLINE": "1",
-    }
-    with python_server(
+    env = tiny_backend_env(tiny_model, tmp_path_factory.mktemp("model-cache"))
+    with python_module(
         "backend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "backend.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="session")
@@ -82,21 +94,16 @@ def summary_backend_url(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """Run the real backend with the tiny model and the random summary model (SUMMARY_MODEL)."""
-    env = {
-        "MODEL": str(tiny_model),
-        "SUMMARY_MODEL": str(summary_model),
-        "ENGINE": "ctranslate2",
-        "MODEL_CACHE_DIR": str(tmp_path_factory.mktemp("summary-model-cache")),
-        "HF_HUB_OFFLINE": "1",
-    }
-    with python_server(
+    cache_dir = tmp_path_factory.mktemp("summary-model-cache")
+    env = tiny_backend_env(tiny_model, cache_dir, {"SUMMARY_MODEL": str(summary_model)})
+    with python_module(
         "backend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "backend-summary.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +126,19 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium: object) -> Iterator[object]:
+def browser_credentials() -> tuple[str, str] | None:
+    """Return the HTTP Basic login `page` answers a challenge with (a module may override it)."""
+    return None
+
+
+@pytest.fixture
+def page(chromium: object, browser_credentials: tuple[str, str] | None) -> Iterator[object]:
     """Open a fresh browser context and page; closed after the test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    options: dict[str, object] = {"viewport": {"width": 1280, "height": 900}}
+    if browser_credentials is not None:
+        user, password = browser_credentials
+        options["http_credentials"] = {"username": user, "password": password}
+    context = chromium.new_context(**options)
     page = context.new_page()
     yield page
     context.close()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -12,8 +10,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -48,6 +47,33 @@ def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env.setdefault("SHUTDOWN_DRAIN_S", "0")
     env.update(extra or {})
     return env
+
+
+def tiny_backend_env(
+    model_dir: Path, cache_dir: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the variables that run `python -m backend` offline on a random test model."""
+    return {
+        "MODEL": str(model_dir),
+        # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
+        "RETRY_TRUNCATED": "false",
+        "ENGINE": "ctranslate2",
+        "MODEL_CACHE_DIR": str(cache_dir),
+        "HF_HUB_OFFLINE": "1",
+        **(extra or {}),
+    }
+
+
+def sqlite_frontend_env(
+    backend_url: str, database: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the variables that run `python -m frontend` on a fresh SQLite file, in development."""
+    return {
+        "BACKEND_URL": backend_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "ENVIRONMENT": "development",
+        **(extra or {}),
+    }
 
 
 class ServerError(RuntimeError):
@@ -106,6 +132,12 @@ class ServerProcess:
             self.process.kill()
             return self.process.wait()
 
+    @property
+    def base_url(self) -> str:
+        """Return the scheme and address of ready_url, e.g. http://127.0.0.1:8001."""
+        parts = urlsplit(self.ready_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def log_tail(self, lines: int = 40) -> str:
         """Return the last lines the process printed."""
         if not self.log_path.exists():
@@ -120,8 +152,7 @@ class ServerProcess:
         self.stop()
 
 
-@contextlib.contextmanager
-def python_server(
+def python_module(
     module: str,
     *,
     port: int,
@@ -129,39 +160,17 @@ def python_server(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     ready_timeout_s: float = 120.0,
-) -> Iterator[str]:
-    """Run `python -m module --host 127.0.0.1 --port port` and yield its base URL once ready."""
-    base_url = f"http://{LOOPBACK}:{port}"
+) -> ServerProcess:
+    """Return, not started, `python -m module --host 127.0.0.1 --port port` with both packages.
+
+    `with python_module(...) as server:` starts it, waits until ready_path answers 200, and stops
+    it at the end; `server.base_url` is where it listens, `server.process` the process itself.
+    """
     argv = [sys.executable, "-m", module, "--host", LOOPBACK, "--port", str(port)]
-    with ServerProcess(
+    return ServerProcess(
         argv,
-        ready_url=base_url + ready_path,
+        ready_url=f"http://{LOOPBACK}:{port}{ready_path}",
         log_path=log_path,
         env=python_env(env),
         ready_timeout_s=ready_timeout_s,
-    ):
-        yield base_url
-
-
-def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> bool:
-    """Send a GET, stay idle idle_s on the same keep-alive connection, and GET again on it."""
-    with socket.create_connection((host, port), timeout=5.0) as sock:
-        reader = sock.makefile("rb")
-        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-        for attempt in range(2):
-            if attempt:
-                time.sleep(idle_s)
-                readable, _, _ = select.select([sock], [], [], 0)
-                if readable:  # the server closed the connection meanwhile (EOF is readable)
-                    return False
-            sock.sendall(request)
-            status = reader.readline()
-            if not status.startswith(b"HTTP/1.1 200"):
-                return False
-            length = 0
-            while (line := reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            reader.read(length)
-    return True
+    )

@@ -6,12 +6,12 @@ import contextlib
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from testkit.servers import REPO_ROOT, free_port, python_env
+from testkit.waiting import NotInTime, wait_until
 
 RUN_LOCAL = REPO_ROOT / "scripts" / "run_local.py"
 READY_LINE = "Press Ctrl-C to stop."
@@ -102,13 +102,15 @@ def running(
 
 
 def _wait_ready(app: LocalApp) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S + 10
-    while READY_LINE not in app.output():
+    def ready() -> bool:
         if app.process.poll() is not None:
             raise RuntimeError(
                 f"run_local.py exited with {app.process.returncode}:\n{app.output()}"
             )
-        if time.monotonic() > deadline:
-            stop(app)
-            raise RuntimeError(f"run_local.py not ready in time:\n{app.output()}")
-        time.sleep(0.2)
+        return READY_LINE in app.output()
+
+    try:
+        wait_until(ready, timeout_s=READY_TIMEOUT_S + 10, interval_s=0.2, what=repr(READY_LINE))
+    except NotInTime:
+        stop(app)
+        raise RuntimeError(f"run_local.py not ready in time:\n{app.output()}") from None

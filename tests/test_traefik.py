@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import select
 import shutil
 import socket
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.csrf import csrf_token_in
 from testkit.documents import docx_with_picture_bytes
 from testkit.servers import REPO_ROOT, ServerProcess, free_port
 from tests.local_app import LocalApp, running
@@ -181,7 +181,7 @@ def test_the_streamed_api_is_not_buffered(client: httpx.Client) -> None:
 
 def test_the_pages_streaming_endpoint_reaches_the_frontend(client: httpx.Client) -> None:
     page = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    token = csrf_token_in(page.text)
     headers = {"X-CSRF-Token": token}
     with client.stream(
         "POST", "/api/translate/stream", json={"text": GERMAN}, headers=headers
@@ -285,8 +285,7 @@ def _upload(client: httpx.Client, path: str, data: bytes) -> httpx.Response:
     headers = {}
     if not path.startswith("/api/v") and path != "/api/translate_file":
         page = client.get("/documents")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
-        headers["X-CSRF-Token"] = token
+        headers["X-CSRF-Token"] = csrf_token_in(page.text)
     files = {"file": ("bericht.docx", data, DOCX_TYPE)}
     return client.post(path, files=files, headers=headers, timeout=120)
 

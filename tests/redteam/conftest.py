@@ -7,7 +7,6 @@ brute-force test does not lock the other tests out for long.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.csrf import csrf_token_in
 from tests.local_app import LocalApp, running
 from tests.redteam.watch import Services, fingerprint, services_of
 
@@ -22,7 +22,6 @@ MAX_TEXT_CHARS = 5_000
 BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
 QUERY_TIMEOUT_S = 2.0
 LOGIN_MAX_LOCKOUT_S = 3.0
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 SEED = ["Der Hund bellt laut.", "Die Katze schläft.", "Preis;=cmd|' /C calc'!A0"]
 ENVIRONMENT = {
     "MAX_TEXT_CHARS": str(MAX_TEXT_CHARS),
@@ -61,7 +60,7 @@ def csrf_token(client: httpx.Client, path: str = "/") -> str:
     """Load a form page with this client's cookies and return its CSRF token."""
     page = client.get(path)
     assert page.status_code == 200, page.status_code
-    return TOKEN.search(page.text)[1]
+    return csrf_token_in(page.text)
 
 
 def run_sql(client: httpx.Client, sql: str, *, csv: bool = False) -> httpx.Response:

@@ -7,11 +7,11 @@ import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from testkit.raw_http import address_of, status_line
 from tests.redteam.conftest import BODY_LIMIT_BYTES, Target, csrf_token
 from tests.redteam.watch import watching
 
@@ -19,16 +19,11 @@ from tests.redteam.watch import watching
 ATTACK_BODY_BYTES = 300 * 1024 * 1024
 
 
-def _address(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    return parts.hostname or "127.0.0.1", parts.port or 80
-
-
 def _stream_body(url: str, path: str, headers: str, total_bytes: int) -> tuple[bytes, int]:
     """POST a chunked body of up to total_bytes; return the status line and bytes sent."""
     chunk = b"[" * 65536
     sent = 0
-    with socket.create_connection(_address(url), timeout=30) as sock:
+    with socket.create_connection(address_of(url), timeout=30) as sock:
         sock.sendall(
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"{headers}Transfer-Encoding: chunked\r\n\r\n".encode()
@@ -40,14 +35,7 @@ def _stream_body(url: str, path: str, headers: str, total_bytes: int) -> tuple[b
             sock.sendall(b"0\r\n\r\n")
         except OSError:
             pass  # answered and closed while we were still sending
-        sock.settimeout(30)
-        data = b""
-        while b"\r\n" not in data:
-            more = sock.recv(4096)
-            if not more:
-                break
-            data += more
-    return data.split(b"\r\n", 1)[0], sent
+        return status_line(sock, timeout_s=30.0), sent
 
 
 @pytest.mark.slow
@@ -96,13 +84,12 @@ def test_a_declared_oversized_body_is_refused_up_front(target: Target, entry: st
     to keep them for a replay; the chunked test above shows that route cut at the limit.)
     """
     url = target.url if entry == "traefik" else target.services.backend_url
-    with socket.create_connection(_address(url), timeout=30) as sock:
+    with socket.create_connection(address_of(url), timeout=30) as sock:
         sock.sendall(
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {BODY_LIMIT_BYTES * 1000}\r\n\r\n".encode()
         )
-        sock.settimeout(30)
-        status = sock.recv(4096).split(b"\r\n", 1)[0]
+        status = status_line(sock, timeout_s=30.0)
     assert b" 413 " in status
 
 
@@ -110,7 +97,7 @@ def test_a_declared_oversized_body_is_refused_up_front(target: Target, entry: st
 def test_a_slowloris_client_is_dropped_by_the_backend(target: Target) -> None:
     """Straight to the backend's port: header lines trickling in are cut off after 10 s."""
     started = time.monotonic()
-    with socket.create_connection(_address(target.services.backend_url), timeout=30) as sock:
+    with socket.create_connection(address_of(target.services.backend_url), timeout=30) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         sock.settimeout(1.0)
         closed = False

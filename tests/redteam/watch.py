@@ -3,7 +3,7 @@
 `Watch` samples in a background thread every SAMPLE_S: the resident size of the frontend and
 backend processes (psutil), and a GET of /healthz on the frontend (through Traefik) and on the
 backend (its own port), each with a one-second limit. `assert_healthy()` then says whether the
-attack stayed within the bounds the README documents.
+attack stayed within the bounds services/frontend/README.md ("Security") documents.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from tests.local_app import LocalApp
 
 SAMPLE_S = 0.05
 HEALTH_LIMIT_S = 1.0
-#: Documented bounds (README "Security"): each service stays under this resident size. Measured
-#: at rest with the tiny model: frontend ~95 MiB, backend ~405 MiB; a 300 MB body read whole or
-#: one console bomb of the kind issue 10 reported (2-7 GB) would break them.
+#: Documented bounds (frontend README, "Security"): each service stays under this resident
+#: size. Measured at rest with the tiny model: frontend ~95 MiB, backend ~405 MiB; a 300 MB
+#: body read whole or one console bomb of the kind issue 10 reported (2-7 GB) would break them.
 MAX_FRONTEND_RSS_BYTES = 256 * 1024 * 1024
 MAX_BACKEND_RSS_BYTES = 600 * 1024 * 1024
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import httpx
 from backend.cache import TranslationCache
 
+from testkit.csrf import csrf_token_in
+
 #: RSS is read this often while the soak runs.
 SAMPLE_EVERY_S = 0.25
 #: Concurrent clients: enough to keep every engine worker's batches full.
@@ -132,10 +134,7 @@ async def frontend_streams(client: httpx.AsyncClient) -> Callable[[str], Awaitab
     """Open a session on the frontend; return a sender streaming one text through it."""
     page = await client.get("/")
     page.raise_for_status()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    if token is None:
-        raise RuntimeError("the frontend's page has no csrf_token field")
-    headers = {"X-CSRF-Token": token.group(1)}
+    headers = {"X-CSRF-Token": csrf_token_in(page.text)}
 
     async def send(text: str) -> None:
         async with client.stream(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 import pytest
+
+from testkit.waiting import until_ready
 
 # --- fake engine for the domain tests (segmentation, batching, cache, translator) ---
 
@@ -110,7 +111,6 @@ def ct2_engine(tiny_model, tmp_path_factory):
 @pytest.fixture
 async def documents_client(ct2_engine, tiny_model, tmp_path):
     """A ready in-process backend on the tiny model (lifespan run), for the documents tests."""
-    import asyncio
 
     import httpx
     from backend.config import Settings
@@ -121,10 +121,7 @@ async def documents_client(ct2_engine, tiny_model, tmp_path):
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://backend.test") as client:
-            deadline = asyncio.get_running_loop().time() + 30
-            while (await client.get("/readyz")).status_code != 200:
-                assert asyncio.get_running_loop().time() < deadline, "never became ready"
-                await asyncio.sleep(0.02)
+            await until_ready(client)
             yield client
 
 
@@ -163,10 +160,7 @@ async def lt_client_for(settings, engine):
         # raise_app_exceptions=False: a 500 must reach the test as a response, as a client sees.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://lt.test") as client:
-            for _ in range(500):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.02)
+            await until_ready(client)
             yield client
 
 

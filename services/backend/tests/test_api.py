@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,6 +15,8 @@ from backend.config import Settings
 from backend.engines.base import Engine
 from backend.logs import JsonFormatter
 from backend.main import create_app
+
+from testkit.waiting import until_ready
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 DOCUMENT = (
@@ -58,21 +59,13 @@ async def make_client() -> AsyncIterator[MakeClient]:
         yield make
 
 
-async def wait_ready(client: httpx.AsyncClient, *, timeout_s: float = 30.0) -> None:
-    """Poll /readyz until it answers 200 (bounded)."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while (await client.get("/readyz")).status_code != 200:
-        assert asyncio.get_running_loop().time() < deadline, "never became ready"
-        await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 async def client(
     make_client: MakeClient, settings: Settings, tiny_engine: Engine
 ) -> httpx.AsyncClient:
     """A ready client on each real engine in turn."""
     client = await make_client(settings, tiny_engine)
-    await wait_ready(client)
+    await until_ready(client)
     return client
 
 
@@ -214,7 +207,7 @@ async def test_engine_workers_reach_the_engine_and_the_metrics(
 
     three = settings.model_copy(update={"engine_workers": 3, "max_batch_size": 2})
     client = await make_client(three, factory=load_engine)
-    await wait_ready(client)
+    await until_ready(client)
     words = [
         "eins",
         "zwei",

@@ -13,6 +13,8 @@ from benchmarks.gpu_engines import GpuMemorySampler, token_batches
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testkit.waiting import wait_until
+
 GPU_SCRIPT = Path(gpu.__file__)
 
 
@@ -77,9 +79,7 @@ def test_measure_counts_the_tokens_the_engine_produced_and_every_sentence() -> N
 def test_the_memory_sampler_keeps_the_highest_reading() -> None:
     readings = iter([1, 7, 3, None])
     with GpuMemorySampler(lambda: next(readings, 2)) as sampler:
-        deadline = time.monotonic() + 5
-        while sampler.peak_bytes != 7 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: sampler.peak_bytes == 7, timeout_s=5.0, interval_s=0.01)
     assert sampler.peak_bytes == 7
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
-import tempfile
 import time
 import zipfile
 
@@ -233,18 +232,9 @@ async def test_the_http_edge_answers_4xx_json(documents_client) -> None:
 
 
 async def test_uploads_over_the_limit_are_refused_without_touching_disk(
-    documents_client, monkeypatch
+    documents_client, temporary_files_opened: list[str]
 ) -> None:
     """A 26 MiB upload is 413 naming MAX_FILE_BYTES; a 2 MiB one opens no temporary file."""
-    opened: list[str] = []
-    original = tempfile.TemporaryFile
-
-    def spy(*args, **kwargs):
-        opened.append("temporary file")
-        return original(*args, **kwargs)
-
-    # Starlette's form parser spools files over 1 MiB through tempfile.TemporaryFile.
-    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
     big = b"Hallo Welt. " * (26 * 1024 * 1024 // 12 + 1)
     response = await documents_client.post("/v1/documents", files={"file": ("gross.txt", big)})
     assert response.status_code == 413
@@ -252,7 +242,7 @@ async def test_uploads_over_the_limit_are_refused_without_touching_disk(
     medium = b"\x00" * (2 * 1024 * 1024)
     response = await documents_client.post("/v1/documents", files={"file": ("daten.txt", medium)})
     assert response.status_code == 415
-    assert opened == []
+    assert temporary_files_opened == []
 
 
 SAMPLES = {

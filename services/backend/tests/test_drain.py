@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from testkit.servers import ServerProcess, free_port, python_env
+from testkit.servers import free_port, python_module, tiny_backend_env
+from testkit.waiting import wait_for_status
 
 DRAIN_S = 3.0
 
@@ -18,30 +18,19 @@ def test_sigterm_drains_then_exits_zero(
     tiny_model: Path, tmp_path: Path, test_output_dir: Path
 ) -> None:
     """During the drain the replica says not ready, yet still translates on new connections."""
-    port = free_port()
-    env = python_env(
-        {
-            "MODEL": str(tiny_model),
-            # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
-            "RETRY_TRUNCATED": "false",
-            "ENGINE": "ctranslate2",
-            "MODEL_CACHE_DIR": str(tmp_path / "cache"),
-            "HF_HUB_OFFLINE": "1",
-            "SHUTDOWN_DRAIN_S": str(DRAIN_S),
-        }
+    server = python_module(
+        "backend",
+        port=free_port(),
+        ready_path="/readyz",
+        log_path=test_output_dir / "logs" / "backend-drain.log",
+        env=tiny_backend_env(tiny_model, tmp_path / "cache", {"SHUTDOWN_DRAIN_S": str(DRAIN_S)}),
     )
-    base_url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", str(port)]
-    log_path = test_output_dir / "logs" / "backend-drain.log"
-    with ServerProcess(argv, ready_url=f"{base_url}/readyz", log_path=log_path, env=env) as server:
+    base_url = server.base_url
+    with server:
         assert server.process is not None
         server.process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
-        deadline = signalled + 1.0
-        ready = httpx.get(f"{base_url}/readyz", timeout=2.0)
-        while ready.status_code != 503 and time.monotonic() < deadline:
-            time.sleep(0.05)
-            ready = httpx.get(f"{base_url}/readyz", timeout=2.0)
+        ready = wait_for_status(f"{base_url}/readyz", 503, timeout_s=1.0)
         translated = httpx.post(
             f"{base_url}/v1/translate", json={"text": "Guten Morgen. Wie geht es?"}, timeout=10.0
         )

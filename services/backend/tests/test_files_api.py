@@ -13,7 +13,7 @@ import pytest
 from backend.file_store import FileStore
 
 from testkit.documents import EVERY_FORMAT, docx_bytes, translated_name
-from testkit.servers import free_port, python_server
+from testkit.servers import free_port, python_module, tiny_backend_env
 
 FORM = {"source": "de", "target": "en", "api_key": "unused"}
 
@@ -111,26 +111,20 @@ def test_a_download_reaching_another_replica_is_fetched_from_the_holder(
     tiny_model: Path, test_output_dir: Path, tmp_path: Path
 ) -> None:
     """Two backends: a file made on A downloads from B (FILE_PEERS lists A), not from C."""
-    base = {
-        "MODEL": str(tiny_model),
-        "ENGINE": "ctranslate2",
-        "MODEL_CACHE_DIR": str(tmp_path / "cache"),
-        "HF_HUB_OFFLINE": "1",
-        "ENGINE_WORKERS": "1",
-    }
+    base = tiny_backend_env(tiny_model, tmp_path / "cache", {"ENGINE_WORKERS": "1"})
     peers = {**base, "FILE_PEERS": "127.0.0.1"}
     logs = test_output_dir / "logs"
     with ExitStack() as stack:
         a, b, c = (
             stack.enter_context(
-                python_server(
+                python_module(
                     "backend",
                     port=free_port(),
                     ready_path="/readyz",
                     log_path=logs / f"backend-files-{name}.log",
                     env=env,
                 )
-            )
+            ).base_url
             for name, env in (("a", peers), ("b", peers), ("c", base))
         )
         made = httpx.post(

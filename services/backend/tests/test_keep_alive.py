@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from testkit.servers import ServerProcess, free_port, idle_connection_survives, python_env
+from testkit.raw_http import idle_connection_survives
+from testkit.servers import free_port, python_module, tiny_backend_env
 
 #: Past uvicorn's default keep-alive (5 s), far below Traefik's idle timeout (90 s).
 IDLE_S = 6.0
@@ -16,17 +16,12 @@ def test_an_idle_keep_alive_connection_stays_open(
 ) -> None:
     """A connection idle longer than uvicorn's default still carries the next request."""
     port = free_port()
-    env = python_env(
-        {
-            "MODEL": str(tiny_model),
-            # Random weights seldom end a sentence: do not re-decode each one to 511 tokens.
-            "RETRY_TRUNCATED": "false",
-            "MODEL_CACHE_DIR": str(tmp_path / "cache"),
-            "HF_HUB_OFFLINE": "1",
-        }
+    server = python_module(
+        "backend",
+        port=port,
+        ready_path="/healthz",
+        log_path=test_output_dir / "logs" / "backend-keep-alive.log",
+        env=tiny_backend_env(tiny_model, tmp_path / "cache"),
     )
-    argv = [sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", str(port)]
-    log_path = test_output_dir / "logs" / "backend-keep-alive.log"
-    ready_url = f"http://127.0.0.1:{port}/healthz"
-    with ServerProcess(argv, ready_url=ready_url, log_path=log_path, env=env):
+    with server:
         assert idle_connection_survives("127.0.0.1", port, "/healthz", IDLE_S)

@@ -6,50 +6,35 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
 from backend.api.limits import header_timeout_protocol, max_body_bytes
 
+from testkit.raw_http import address_of, status_line
 from testkit.servers import free_port
+from testkit.waiting import wait_until
 
 # The real backend runs with the default MAX_TEXT_CHARS.
 LIMIT_BYTES = max_body_bytes(1_000_000)
 
 
-def _address(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    return parts.hostname or "127.0.0.1", parts.port or 80
-
-
-def _status_line(sock: socket.socket) -> bytes:
-    sock.settimeout(10)
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0]
-
-
 @pytest.mark.parametrize("path", ["/v1/translate/stream", "/v1/translate", "/translate"])
 def test_a_declared_oversized_body_is_refused_before_it_is_sent(backend_url: str, path) -> None:
-    with socket.create_connection(_address(backend_url), timeout=10) as sock:
+    with socket.create_connection(address_of(backend_url), timeout=10) as sock:
         sock.sendall(
             f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Content-Length: 500000000\r\n\r\n".encode()
         )
-        assert _status_line(sock) == b"HTTP/1.1 413 Request Entity Too Large"
+        assert status_line(sock) == b"HTTP/1.1 413 Request Entity Too Large"
 
 
 def test_a_chunked_body_is_counted_and_cut_at_the_limit(backend_url: str) -> None:
     """The 413 comes once the limit is passed, while the client could still send much more."""
     chunk = b"a" * 65536
     sent = 0
-    with socket.create_connection(_address(backend_url), timeout=10) as sock:
+    with socket.create_connection(address_of(backend_url), timeout=10) as sock:
         sock.sendall(
             b"POST /v1/translate/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n"
@@ -60,7 +45,7 @@ def test_a_chunked_body_is_counted_and_cut_at_the_limit(backend_url: str) -> Non
                 sent += len(chunk)
         except OSError:
             pass  # the server answered and closed while we were still sending
-        status = _status_line(sock)
+        status = status_line(sock)
     assert status == b"HTTP/1.1 413 Request Entity Too Large"
     assert sent < 40 * LIMIT_BYTES
 
@@ -100,9 +85,7 @@ def slow_header_server() -> Iterator[tuple[str, int]]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.started, timeout_s=10.0, what="uvicorn serving")
     yield "127.0.0.1", port
     server.should_exit = True
     thread.join(timeout=10)
@@ -136,7 +119,7 @@ def test_an_idle_keep_alive_connection_is_not_cut_by_the_header_deadline(
     with socket.create_connection(slow_header_server) as sock:
         for _ in range(2):
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert _status_line(sock) == b"HTTP/1.1 200 OK"  # the whole small response
+            assert status_line(sock) == b"HTTP/1.1 200 OK"  # the whole small response
             time.sleep(1.0)  # idle for twice the header deadline
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from backend.tools import random_model
+from backend.tools import random_model, sentencepiece_models
 from transformers import MarianMTModel, MarianTokenizer
 
 
@@ -92,3 +92,26 @@ def test_opus_mt_preset_has_opus_mt_de_en_shape() -> None:
         model = MarianMTModel(config)
     parameters = sum(p.numel() for p in model.parameters())
     assert 73_000_000 < parameters < 75_000_000
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (sentencepiece_models.MARIAN_IDS, {"unk": 0, "bos": 1, "eos": 2, "pad": -1}),
+        (sentencepiece_models.T5_IDS, {"pad": 0, "eos": 1, "unk": 2, "bos": -1}),
+    ],
+)
+def test_each_family_gets_its_special_pieces_where_it_expects_them(ids, expected) -> None:
+    """Marian (opus-mt) and T5 number their special pieces differently; both tokenizers agree."""
+    import sentencepiece as spm
+    from backend.tools.corpus import corpus
+
+    model = sentencepiece_models.train_unigram(corpus("en", 300, 0), 200, ids)
+    processor = spm.SentencePieceProcessor(model_proto=model)
+    found = {
+        "unk": processor.unk_id(),
+        "bos": processor.bos_id(),
+        "eos": processor.eos_id(),
+        "pad": processor.pad_id(),
+    }
+    assert found == expected

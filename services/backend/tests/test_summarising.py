@@ -11,6 +11,8 @@ from backend.summarising import Summariser, chunk, sentences
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from testkit.waiting import until_ready
+
 from .conftest import FakeEngine
 
 
@@ -116,20 +118,10 @@ async def _client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://backend")
 
 
-async def _wait_ready(client: httpx.AsyncClient) -> None:
-    for _ in range(200):
-        if (await client.get("/readyz")).status_code == 200:
-            return
-        import asyncio
-
-        await asyncio.sleep(0.02)
-    pytest.fail("the backend never became ready")
-
-
 async def test_the_route_summarises_and_reports_its_model(fake_engine):
     app = _app(fake_engine, "fake-summary")
     async with app.router.lifespan_context(app), await _client(app) as client:
-        await _wait_ready(client)
+        await until_ready(client)
         assert (await client.get("/v1/summarise")).json() == {
             "enabled": True,
             "ready": True,
@@ -147,7 +139,7 @@ async def test_the_route_summarises_and_reports_its_model(fake_engine):
 async def test_without_summary_model_the_route_says_summaries_are_off(fake_engine):
     app = _app(fake_engine, "")
     async with app.router.lifespan_context(app), await _client(app) as client:
-        await _wait_ready(client)
+        await until_ready(client)
         status = (await client.get("/v1/summarise")).json()
         response = await client.post("/v1/summarise", json={"text": "Some text."})
     assert status["enabled"] is False
@@ -162,7 +154,7 @@ async def test_a_text_over_the_limit_is_refused(fake_engine):
         summary_engine_factory=lambda _settings: FakeSummaryEngine(),
     )
     async with app.router.lifespan_context(app), await _client(app) as client:
-        await _wait_ready(client)
+        await until_ready(client)
         response = await client.post("/v1/summarise", json={"text": "x" * 11})
     assert response.status_code == 413
 

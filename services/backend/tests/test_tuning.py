@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import AsyncExitStack
 from types import SimpleNamespace
 
@@ -14,6 +13,8 @@ from backend.engines.tuning import BatchLimits, GpuMemory, batch_limits, bytes_p
 from backend.main import create_app
 from hypothesis import given
 from hypothesis import strategies as st
+
+from testkit.waiting import until_ready
 
 GIB = 1024**3
 gpu_free_bytes = st.integers(min_value=0, max_value=200 * GIB)
@@ -176,10 +177,7 @@ async def _running_app(
     await stack.enter_async_context(app.router.lifespan_context(app))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     await stack.enter_async_context(client)
-    for _ in range(500):
-        if (await client.get("/readyz")).status_code == 200:
-            break
-        await asyncio.sleep(0.01)
+    await until_ready(client)
     return client, stack
 
 

@@ -3,7 +3,7 @@
 Default deny: an endpoint is public only if PUBLIC_ENDPOINTS names it, so a new page is behind
 the login until someone decides otherwise. The check is by *endpoint*, after routing, so no
 spelling of the path (%2f, //, /./, case, a misrouting proxy or the frontend's own port) reaches
-an operator's page without the password. See docs in README.md's "Security" section.
+an operator's page without the password. See services/frontend/README.md, "Security".
 """
 
 from __future__ import annotations

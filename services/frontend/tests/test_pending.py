@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from testkit.servers import free_port
+from testkit.waiting import until
 
 
 class TcpProxy:
@@ -110,13 +111,6 @@ async def _count(engine) -> int:
         return await conn.scalar(select(func.count()).select_from(translations))
 
 
-async def _wait_until(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_saves_at_once_when_the_database_is_up(repository, make_translation):
     pending = PendingSaves(repository)
     result = await pending.save(make_translation())
@@ -139,7 +133,7 @@ async def test_unavailable_then_back_the_retry_task_saves_it(
         assert pending.status(result.ticket).state == "pending"
         assert pending.pending_count == 1
         await outage.up()
-        await _wait_until(lambda: pending.status(result.ticket).state == "saved")
+        await until(lambda: pending.status(result.ticket).state == "saved", timeout_s=15.0)
     finally:
         await pending.stop()
     saved_id = pending.status(result.ticket).id
@@ -216,10 +210,7 @@ async def test_a_silent_database_is_treated_as_unavailable(
 
 
 async def _wait_until_saved(pending: PendingSaves, ticket: str) -> None:
-    deadline = time.monotonic() + 15
-    while not await pending.retry_now():
-        assert time.monotonic() < deadline, "still pending"
-        await asyncio.sleep(0.1)
+    await until(pending.retry_now, timeout_s=15.0, interval_s=0.1, what="every pending save stored")
     assert pending.status(ticket).state == "saved"
 
 

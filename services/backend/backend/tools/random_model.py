@@ -24,7 +24,6 @@ Usage: python -m backend.tools.random_model --preset tiny|opus-mt|summary --out 
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import json
 import logging
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from backend.tools.corpus import corpus
 from backend.tools.random_t5 import build_t5
+from backend.tools.sentencepiece_models import MARIAN_IDS, train_unigram
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ SPECIAL_FIRST = ("</s>", "<unk>")
 #: The preset that builds a T5 summarisation model (SUMMARY_MODEL) rather than a Marian one.
 SUMMARY_PRESET = "summary"
 PAD = "<pad>"
+#: Candidate pieces the Marian tokenizers' training starts from (kept from the first presets, so
+#: the models built before stay the models built now).
+MARIAN_SEED_PIECES = 200000
 
 
 @dataclass(frozen=True)
@@ -65,29 +68,8 @@ PRESETS = {
 }
 
 
-def train_spm(lines: list[str], vocab_size: int) -> bytes:
-    """Train a unigram sentencepiece model on `lines` and return its serialized bytes."""
-    import sentencepiece as spm
-
-    buffer = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=buffer,
-        vocab_size=vocab_size,
-        # The corpus is small: accept fewer pieces than asked rather than fail.
-        hard_vocab_limit=False,
-        model_type="unigram",
-        character_coverage=1.0,
-        # opus-mt's models: <unk> 0, <s> 1, </s> 2, no padding piece.
-        unk_id=0,
-        bos_id=1,
-        eos_id=2,
-        pad_id=-1,
-        minloglevel=2,
-        num_threads=1,
-        seed_sentencepiece_size=200000,
-    )
-    return buffer.getvalue()
+def _train_spm(lines: list[str], vocab_size: int) -> bytes:
+    return train_unigram(lines, vocab_size, MARIAN_IDS, seed_pieces=MARIAN_SEED_PIECES)
 
 
 def pieces_of(model: bytes) -> list[str]:
@@ -180,8 +162,8 @@ def build(preset_name: str, out: Path, seed: int = 0) -> Path:
         return build_t5(out, seed)
     preset = PRESETS[preset_name]
     out.mkdir(parents=True, exist_ok=True)
-    source = train_spm(corpus("de", preset.corpus_sentences, seed), preset.spm_vocab_size)
-    target = train_spm(corpus("en", preset.corpus_sentences, seed + 1), preset.spm_vocab_size)
+    source = _train_spm(corpus("de", preset.corpus_sentences, seed), preset.spm_vocab_size)
+    target = _train_spm(corpus("en", preset.corpus_sentences, seed + 1), preset.spm_vocab_size)
     vocab = build_vocab(source, target, preset.vocab_size)
     (out / "source.spm").write_bytes(source)
     (out / "target.spm").write_bytes(target)

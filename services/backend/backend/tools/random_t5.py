@@ -9,13 +9,13 @@ has: `spiece.model` (T5's ids: <pad> 0, </s> 1, <unk> 2), `tokenizer_config.json
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from backend.tools.corpus import corpus
+from backend.tools.sentencepiece_models import T5_IDS, train_unigram
 
 logger = logging.getLogger(__name__)
 
@@ -36,28 +36,6 @@ class T5Preset:
 SUMMARY = T5Preset()
 #: What t5-small's config asks to put before a text to summarise.
 SUMMARY_PREFIX = "summarize: "
-
-
-def train_t5_spm(lines: list[str], vocab_size: int) -> bytes:
-    """Train a unigram sentencepiece model with T5's special ids; return its bytes."""
-    import sentencepiece as spm
-
-    buffer = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=buffer,
-        vocab_size=vocab_size,
-        hard_vocab_limit=False,  # the corpus is small: accept fewer pieces than asked
-        model_type="unigram",
-        character_coverage=1.0,
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        minloglevel=2,
-        num_threads=1,
-    )
-    return buffer.getvalue()
 
 
 def write_tokenizer_json(model_bytes: bytes, path: Path) -> None:
@@ -90,7 +68,8 @@ def build_t5(out: Path, seed: int = 0, preset: T5Preset = SUMMARY) -> Path:
 
     transformers_logging.disable_progress_bar()
     out.mkdir(parents=True, exist_ok=True)
-    model_bytes = train_t5_spm(corpus("en", preset.corpus_sentences, seed), preset.spm_vocab_size)
+    lines = corpus("en", preset.corpus_sentences, seed)
+    model_bytes = train_unigram(lines, preset.spm_vocab_size, T5_IDS)
     (out / "spiece.model").write_bytes(model_bytes)
     vocab_size = spm.SentencePieceProcessor(model_proto=model_bytes).get_piece_size()
     tokenizer_config = {

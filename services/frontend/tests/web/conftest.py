@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from quart import Quart
 from quart.testing import QuartClient
 from quart.typing import TestClientProtocol
 
-from testkit.servers import free_port, python_server
+from testkit.csrf import csrf_token_in
+from testkit.servers import free_port, python_module, sqlite_frontend_env
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 #: The operator's login in every test app's users file (bcrypt at the cheapest cost, 4); the
 #: same pair is spelled out in test_access.py.
@@ -131,9 +130,7 @@ def live_client(live_app: Quart) -> TestClientProtocol:
 
 async def _csrf_token(client: TestClientProtocol) -> str:
     response = await client.get("/")
-    match = TOKEN.search(await response.get_data(as_text=True))
-    assert match, "the translate page carries a CSRF token"
-    return match.group(1)
+    return csrf_token_in(await response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -155,24 +152,22 @@ def frontend_url(
     """Run `python -m frontend` (real backend, fresh SQLite file) on a free port; yield its URL."""
     database = tmp_path_factory.mktemp("frontend-db") / "translations.db"
     users = write_users_file(database.parent / "admin_users")
-    env = {
+    extra = {
         "ADMIN_USERS_FILE": str(users),
-        "BACKEND_URL": backend_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "ENVIRONMENT": "development",
         # The browser tests translate dozens of times from one address; the per-client limit
         # itself is tested in test_access.py and tests/redteam/.
         "TRANSLATE_RATE_PER_S": "1000",
         "TRANSLATE_BURST": "1000",
     }
-    with python_server(
+    env = sqlite_frontend_env(backend_url, database, extra)
+    with python_module(
         "frontend",
         port=free_port(),
         ready_path="/readyz",
         log_path=test_output_dir / "logs" / "frontend-browser.log",
         env=env,
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 AXE_SCRIPT = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from testkit.article_site import ARTICLE_PARAGRAPHS, Site, article_site
-from testkit.servers import free_port, python_server
+from testkit.servers import ServerProcess, free_port, python_module, sqlite_frontend_env
 
 #: The operator in every test app's users file (conftest.py's OPERATOR).
 OPERATOR = ("operator", "correct horse battery staple")
@@ -34,28 +34,20 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture
-def page(chromium, operator_login):
-    """A fresh page that signs in as the operator when a page asks (the history is theirs)."""
-    user, password = operator_login
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900},
-        http_credentials={"username": user, "password": password},
-    )
-    yield context.new_page()
-    context.close()
+def browser_credentials(operator_login: tuple[str, str]) -> tuple[str, str]:
+    """Pages sign in as the operator when one asks (the history is the operator's)."""
+    return operator_login
 
 
-def _frontend(backend: str, site: Site, tmp: Path, log: Path) -> object:
+def _frontend(backend: str, site: Site, tmp: Path, log: Path) -> ServerProcess:
     users = _write_users(tmp / "admin_users")
-    env = {
+    extra = {
         "ADMIN_USERS_FILE": str(users),
-        "BACKEND_URL": backend,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'translations.db'}",
-        "ENVIRONMENT": "development",
         # Only the test site's own port on 127.0.0.1, nothing else private.
         "FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port}",
     }
-    return python_server("frontend", port=free_port(), ready_path="/readyz", log_path=log, env=env)
+    env = sqlite_frontend_env(backend, tmp / "translations.db", extra)
+    return python_module("frontend", port=free_port(), ready_path="/readyz", log_path=log, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +55,8 @@ def summarising_frontend(summary_backend_url, site, tmp_path_factory, test_outpu
     """The frontend in front of a backend with SUMMARY_MODEL set."""
     tmp = tmp_path_factory.mktemp("articles-browser")
     log = test_output_dir / "logs" / "frontend-articles.log"
-    with _frontend(summary_backend_url, site, tmp, log) as url:
-        yield url
+    with _frontend(summary_backend_url, site, tmp, log) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +64,8 @@ def plain_frontend(backend_url, site, tmp_path_factory, test_output_dir):
     """The frontend in front of a backend with SUMMARY_MODEL empty."""
     tmp = tmp_path_factory.mktemp("articles-browser-plain")
     log = test_output_dir / "logs" / "frontend-articles-plain.log"
-    with _frontend(backend_url, site, tmp, log) as url:
-        yield url
+    with _frontend(backend_url, site, tmp, log) as server:
+        yield server.base_url
 
 
 def _read_article(page, frontend: str, url: str) -> None:

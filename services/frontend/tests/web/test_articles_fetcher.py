@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -12,7 +11,7 @@ from frontend.config import ConfigError
 from quart import Quart
 
 from testkit.article_site import Site, article_site
-from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env, python_server
+from testkit.servers import free_port, python_module
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +23,14 @@ def site() -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def fetcher_url(site: Site, test_output_dir) -> Iterator[str]:
     """Run `python -m frontend.articles.fetcher_service`, allowed to reach only the test site."""
-    with python_server(
+    with python_module(
         "frontend.articles.fetcher_service",
         port=free_port(),
         ready_path="/healthz",
         log_path=test_output_dir / "logs" / "fetcher.log",
         env={"FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port}", "FETCH_READ_TIMEOUT_S": "1"},
-    ) as url:
-        yield url
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture
@@ -100,13 +99,11 @@ def test_the_fetcher_reads_its_settings_and_refuses_bad_ones():
 
 def test_the_fetcher_stops_cleanly_on_sigterm(test_output_dir):
     """Swarm stops tasks with SIGTERM: the fetcher exits 0, it is not killed."""
-    port = free_port()
-    argv = [sys.executable, "-m", "frontend.articles.fetcher_service", "--port", str(port)]
-    process = ServerProcess(
-        argv,
-        ready_url=f"http://{LOOPBACK}:{port}/healthz",
+    process = python_module(
+        "frontend.articles.fetcher_service",
+        port=free_port(),
+        ready_path="/healthz",
         log_path=test_output_dir / "logs" / "fetcher-sigterm.log",
-        env=python_env(),
     )
     process.start()
     assert process.stop(grace_s=10) == 0

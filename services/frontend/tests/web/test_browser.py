@@ -31,15 +31,9 @@ RECORD_PROGRESS = """() => {
 
 
 @pytest.fixture
-def page(chromium, operator_login):
-    """A fresh page whose browser signs in as the operator when a page asks (basic auth)."""
-    user, password = operator_login
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900},
-        http_credentials={"username": user, "password": password},
-    )
-    yield context.new_page()
-    context.close()
+def browser_credentials(operator_login: tuple[str, str]) -> tuple[str, str]:
+    """Pages sign in as the operator when one asks (the history is the operator's)."""
+    return operator_login
 
 
 def csp_errors(page) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import tempfile
 
 import docx
 from frontend.app import create_app
@@ -162,24 +161,17 @@ async def test_unknown_documents_are_404(offline_client) -> None:
     assert (await offline_client.get("/documents/424242/download")).status_code == 404
 
 
-async def test_uploads_never_touch_the_disk(offline_client, csrf_token, monkeypatch) -> None:
+async def test_uploads_never_touch_the_disk(
+    offline_client, csrf_token, temporary_files_opened: list[str]
+) -> None:
     """A 2 MB upload (past Werkzeug's 500 KB spooling threshold) opens no temporary file."""
-    opened: list[str] = []
-    original = tempfile.TemporaryFile
-
-    def spy(*args, **kwargs):
-        opened.append("temporary file")
-        return original(*args, **kwargs)
-
-    # SpooledTemporaryFile rolls over into tempfile.TemporaryFile, looked up when it does.
-    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
     token = await csrf_token(offline_client)
     big = b"Hallo Welt. " * (2 * 1024 * 1024 // 12)
     response = await offline_client.post(
         "/documents", form={"csrf_token": token}, files=upload("gross.txt", big)
     )
     assert response.status_code == 503  # the backend is unreachable: the upload was read
-    assert opened == []
+    assert temporary_files_opened == []
 
 
 async def test_a_stored_document_opens_only_with_its_key_or_for_the_operator(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,49 +13,33 @@ from frontend.app import create_app
 from frontend.config import ConfigError, Settings
 from frontend.state import EXTENSION_KEY
 
-from testkit.servers import ServerProcess, free_port, python_env
+from testkit.servers import ServerProcess, free_port, python_module, sqlite_frontend_env
+from testkit.waiting import wait_for_status
 
 DRAIN_S = 3.0
 
 
 def start_frontend(tmp_path: Path, log_path: Path) -> ServerProcess:
-    port = free_port()
-    env = python_env(
-        {
-            # Nothing listens there: the translate page renders without the backend.
-            "BACKEND_URL": f"http://127.0.0.1:{free_port()}",
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'translations.db'}",
-            "ENVIRONMENT": "development",
-            "SHUTDOWN_DRAIN_S": str(DRAIN_S),
-        }
+    # Nothing listens at the backend's address: the translate page renders without it.
+    env = sqlite_frontend_env(
+        f"http://127.0.0.1:{free_port()}",
+        tmp_path / "translations.db",
+        {"SHUTDOWN_DRAIN_S": str(DRAIN_S)},
     )
-    argv = [sys.executable, "-m", "frontend", "--host", "127.0.0.1", "--port", str(port)]
-    return ServerProcess(
-        argv, ready_url=f"http://127.0.0.1:{port}/readyz", log_path=log_path, env=env
+    return python_module(
+        "frontend", port=free_port(), ready_path="/readyz", log_path=log_path, env=env
     )
-
-
-def wait_for_status(url: str, status: int, *, timeout_s: float) -> int:
-    """Poll url until it answers status (the signal is handled asynchronously); return the last."""
-    deadline = time.monotonic() + timeout_s
-    answered = 0
-    while time.monotonic() < deadline:
-        answered = httpx.get(url, timeout=1.0).status_code
-        if answered == status:
-            break
-        time.sleep(0.05)
-    return answered
 
 
 def test_sigterm_drains_then_exits_zero(tmp_path: Path, test_output_dir: Path) -> None:
     """/readyz says 503 at once, new connections still get pages, and the exit follows the drain."""
     server = start_frontend(tmp_path, test_output_dir / "logs" / "frontend-drain.log")
     with server:
-        base_url = server.ready_url.removesuffix("/readyz")
+        base_url = server.base_url
         assert server.process is not None
         server.process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
-        ready = wait_for_status(f"{base_url}/readyz", 503, timeout_s=1.0)
+        ready = wait_for_status(f"{base_url}/readyz", 503, timeout_s=1.0).status_code
         ready_for_traefik = httpx.get(f"{base_url}/readyz?exclude=database", timeout=2.0)
         # A fresh connection each: the listener itself is still open during the drain.
         page = httpx.get(f"{base_url}/", timeout=2.0)

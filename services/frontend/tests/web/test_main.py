@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
-import sys
 from pathlib import Path
 
 import httpx
 
-from testkit.servers import ServerProcess, free_port, python_env
+from testkit.csrf import csrf_token_in
+from testkit.servers import ServerProcess, free_port, python_module, sqlite_frontend_env
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 LONG_TEXT = " ".join(f"Das ist der Satz Nummer {n} in diesem langen Text." for n in range(200))
 
 
 def start_frontend(backend_url: str, tmp_path: Path, log_path: Path) -> ServerProcess:
-    port = free_port()
-    env = python_env(
-        {
-            "BACKEND_URL": backend_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'translations.db'}",
-            "ENVIRONMENT": "development",
-        }
-    )
-    argv = [sys.executable, "-m", "frontend", "--host", "127.0.0.1", "--port", str(port)]
-    return ServerProcess(
-        argv, ready_url=f"http://127.0.0.1:{port}/readyz", log_path=log_path, env=env
+    env = sqlite_frontend_env(backend_url, tmp_path / "translations.db")
+    return python_module(
+        "frontend", port=free_port(), ready_path="/readyz", log_path=log_path, env=env
     )
 
 
@@ -36,8 +26,8 @@ def test_sigterm_lets_a_running_translation_finish(
 ) -> None:
     log_path = test_output_dir / "logs" / "frontend-sigterm.log"
     server = start_frontend(backend_url, tmp_path, log_path)
-    with server, httpx.Client(base_url=server.ready_url.removesuffix("/readyz")) as client:
-        token = TOKEN.search(client.get("/").text).group(1)
+    with server, httpx.Client(base_url=server.base_url) as client:
+        token = csrf_token_in(client.get("/").text)
         headers = {"X-CSRF-Token": token}
         body = {"text": LONG_TEXT}
         with client.stream("POST", "/api/translate/stream", json=body, headers=headers) as response:
@@ -58,8 +48,8 @@ def test_logs_are_json_lines_without_the_text(
 ) -> None:
     log_path = test_output_dir / "logs" / "frontend-json.log"
     server = start_frontend(backend_url, tmp_path, log_path)
-    with server, httpx.Client(base_url=server.ready_url.removesuffix("/readyz")) as client:
-        token = TOKEN.search(client.get("/").text).group(1)
+    with server, httpx.Client(base_url=server.base_url) as client:
+        token = csrf_token_in(client.get("/").text)
         client.post("/", data={"text": "Vertraulicher Inhalt.", "csrf_token": token})
     entries = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     assert any(e.get("endpoint") == "translate.translate_form" for e in entries)
