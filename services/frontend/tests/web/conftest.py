@@ -82,7 +82,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "admin_users_file": str(write_users_file(tmp_path / "admin_users")),
         }
         values.update(changes)
-        return Settings(**values).validated()  # type: ignore[arg-type]
+        return Settings(**values)
 
     return make
 
