@@ -15,7 +15,7 @@ from typing import Any, Self
 
 from pydantic import GetCoreSchemaHandler, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, ErrorDetails, core_schema
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -143,17 +143,16 @@ _PARSING = {
 }
 
 
-def _sentence(problem: Any) -> str:
+def _sentence(problem: ErrorDetails) -> str:
+    """Say one problem as the old hand-written reader did: the variable, then what it must be."""
     name = "_".join(str(part) for part in problem["loc"]).upper()
     kind, bounds = problem["type"], problem.get("ctx", {})
     if kind in _PARSING:
         return f"{name} {_PARSING[kind]}, got {problem['input']!r}"
+    if kind == "greater_than_equal" and bounds["ge"] == 0:
+        return f"{name} must not be negative"
     if kind == "greater_than_equal":
-        return (
-            f"{name} must not be negative"
-            if bounds["ge"] == 0
-            else (f"{name} must be at least {bounds['ge']}")
-        )
+        return f"{name} must be at least {bounds['ge']}"
     if kind == "greater_than" and bounds["gt"] == 0:
         return f"{name} must be positive"
     if kind == "less_than_equal":

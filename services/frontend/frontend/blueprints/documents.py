@@ -21,6 +21,7 @@ from quart import (
     stream_with_context,
     url_for,
 )
+from quart.typing import ResponseReturnValue
 
 from frontend.access import require_operator
 from frontend.backend_client import BackendBroken, BackendError
@@ -50,7 +51,7 @@ async def page() -> tuple[str, int]:
 
 
 @blueprint.post("/documents")
-async def upload_form() -> Response | tuple[str, int]:
+async def upload_form() -> ResponseReturnValue:
     """Translate the uploaded file in one go (the page without JavaScript), then show it."""
     state = app_state()
     try:

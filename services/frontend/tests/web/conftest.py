@@ -47,11 +47,11 @@ class OperatorClient(QuartClient):
         kwargs.setdefault("scope_base", {"client": ("127.0.0.1", 40000)})
         return kwargs
 
-    async def open(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
-        return await super().open(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+    async def open(self, path: str, *args: object, **kwargs: object):
+        return await super().open(path, *args, **self._defaults(kwargs))
 
-    def request(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
-        return super().request(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+    def request(self, path: str, *args: object, **kwargs: object):
+        return super().request(path, *args, **self._defaults(kwargs))
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def offline_client(offline_app: Quart) -> TestClientProtocol:
 def anonymous_client(offline_app: Quart) -> TestClientProtocol:
     """Return a test client of the offline app that sends no credentials."""
     client = offline_app.test_client()
-    client.credentials = None  # type: ignore[attr-defined]
+    client.credentials = None
     return client
 
 
