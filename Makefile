@@ -60,9 +60,10 @@ run: install ## Run the whole app (Traefik, backend, frontend, SQLite) on http:/
 	$(BIN)/python scripts/run_local.py
 
 .PHONY: lint
-lint: install ## Lint code, YAML, Dockerfiles and workflows
+lint: install ## Lint code, types, YAML, Dockerfiles and workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/yamllint --strict .
 	bash scripts/lint-dockerfiles.sh $(BIN)
 	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml

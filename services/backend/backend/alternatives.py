@@ -39,8 +39,8 @@ def alternatives(engine: NBestEngine, text: str, best: str, count: int) -> list[
             segments.extend(split_segment(seg, count_tokens, engine.max_input_tokens))
     if not segments:
         return []
-    tokens = engine.tokenize([seg.text for seg in segments])
-    hypotheses = engine.translate_alternatives(tokens, count + 1)
+    batch = engine.tokenize([seg.text for seg in segments])
+    hypotheses = engine.translate_alternatives(batch, count + 1)
     candidates = []
     for rank in range(1, count + 1):
         parts = [

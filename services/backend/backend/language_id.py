@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 #: Longer texts are judged on their start: the verdict does not change, the time does.
 SAMPLE_CHARS = 10_000
@@ -56,7 +57,7 @@ class LanguageIdentifier:
     def __init__(self, languages: Sequence[str]) -> None:
         self.languages = tuple(dict.fromkeys(languages))
         self._lock = threading.Lock()
-        self._model: object | None = None
+        self._model: Any = None  # py3langid's LanguageIdentifier; the package has no types
 
     def load(self) -> None:
         """Load the model now (0.6 s, blocking): call it off the event loop."""
@@ -75,7 +76,7 @@ class LanguageIdentifier:
         if not any(char.isalpha() for char in text[:SAMPLE_CHARS]):
             return [Detection(UNKNOWN_LANGUAGE, 0.0)]
         self.load()
-        ranked = self._model.rank(text[:SAMPLE_CHARS])  # type: ignore[attr-defined]
+        ranked = self._model.rank(text[:SAMPLE_CHARS])
         found = [
             Detection(code, float(round(probability * 100)))
             for code, probability in ranked

@@ -6,36 +6,12 @@ user sent (the routes never pass it to a logger).
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import time
 
-#: Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged.
-#: (uvicorn adds "color_message", a copy of the message with terminal colours.)
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {
-    "message",
-    "asctime",
-    "taskName",
-    "color_message",
-}
+from backend.jsonlog import JsonFormatter
 
-
-class JsonFormatter(logging.Formatter):
-    """Format a record as one JSON object: time, level, logger, message, then the extras."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+__all__ = ["JsonFormatter", "configure_logging"]
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from backend import __doc__ as package_doc
 from backend.api.api_keys import ApiKeys
@@ -91,7 +92,9 @@ def create_app(
     for router in routers:
         app.include_router(router)
     # Metrics label requests by route; any other path (scanners, typos) is "other".
-    paths = {route.path for router in routers for route in router.routes} | set(DOC_PATHS)
+    paths = {
+        route.path for router in routers for route in router.routes if isinstance(route, Route)
+    } | set(DOC_PATHS)
     _install_cors(app, settings.cors_origins)
     # Added last, so outermost: CORS answers (preflights too) carry X-Request-ID as well.
     app.add_middleware(

@@ -49,6 +49,8 @@ INLINE = _names(
 #: Elements whose content is never translated.
 VERBATIM = _names("code pre script style textarea template svg math")
 VOID = _names("area base br col embed hr img input link meta param source track wbr")
+#: A start tag's attributes as HTMLParser hands them over (a value is None when absent).
+Attributes = list[tuple[str, str | None]]
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 
 
@@ -113,37 +115,37 @@ class _Events(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.events: list[tuple[str, str, list[tuple[str, str | None]], tuple[int, int]]] = []
+        self.events: list[tuple[str, str, Attributes, tuple[int, int]]] = []
 
-    def _add(self, kind: str, tag: str = "", attrs: list | None = None) -> None:
+    def _add(self, kind: str, tag: str = "", attrs: Attributes | None = None) -> None:
         self.events.append((kind, tag, attrs or [], self.getpos()))
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag: str, attrs: Attributes) -> None:
         self._add("start", tag, attrs)
 
-    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_startendtag(self, tag: str, attrs: Attributes) -> None:
         self._add("void", tag, attrs)
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag: str) -> None:
         self._add("end", tag)
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data: str) -> None:
         self._add("data")
 
-    def handle_comment(self, data):  # type: ignore[no-untyped-def]
+    def handle_comment(self, data: str) -> None:
         self._add("comment")
 
-    def handle_decl(self, decl):  # type: ignore[no-untyped-def]
+    def handle_decl(self, decl: str) -> None:
         self._add("other")
 
-    def handle_pi(self, data):  # type: ignore[no-untyped-def]
+    def handle_pi(self, data: str) -> None:
         self._add("other")
 
-    def unknown_decl(self, data):  # type: ignore[no-untyped-def]
+    def unknown_decl(self, data: str) -> None:
         self._add("other")
 
 
-def _keeps_verbatim(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+def _keeps_verbatim(tag: str, attrs: Attributes) -> bool:
     values = {name: (value or "") for name, value in attrs}
     return (
         tag in VERBATIM

@@ -45,7 +45,10 @@ class _CacheCollector(Collector):
 class TruncationCounter(Protocol):
     """What the collector reads from the engine."""
 
-    truncated: int
+    @property
+    def truncated(self) -> int:
+        """Count the translations that filled the output limit so far."""
+        ...
 
 
 class _TruncationCollector(Collector):

@@ -14,7 +14,7 @@ from typing import Any
 from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
 from backend.config import Settings
-from backend.engines.base import Engine
+from backend.engines.base import BatchEngine, Engine
 from backend.engines.loader import batch_limits
 from backend.engines.tuning import BatchLimits
 from backend.errors import LanguagePair, NotReady
@@ -30,7 +30,7 @@ WARM_UP_TEXT = "Guten Morgen."
 
 
 async def start_scheduler(
-    engine: Engine, settings: Settings, **options: Any
+    engine: BatchEngine, settings: Settings, **options: Any
 ) -> tuple[BatchScheduler, BatchLimits]:
     """Start a batch scheduler for a loaded engine, its batch limits picked for its device."""
     device = str(getattr(engine, "device", "cpu"))

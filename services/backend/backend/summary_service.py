@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 
 from backend.batching import BatchScheduler
 from backend.config import Settings
-from backend.engines.base import Engine
 from backend.errors import NotReady, ServiceError
 from backend.model_store import ModelNotFound
 from backend.service import start_scheduler
 from backend.summarising import Summariser
+from backend.summary_engine import SummaryEngine
 
 logger = logging.getLogger(__name__)
 
-SummaryEngineFactory = Callable[[Settings], Engine]
+SummaryEngineFactory = Callable[[Settings], SummaryEngine]
 WARM_UP_TEXT = "The city council met on Monday."
 
 
@@ -38,7 +38,7 @@ class SummaryState:
     settings: Settings
     engine_factory: SummaryEngineFactory
     on_fatal: Callable[[], None] | None = None
-    engine: Engine | None = None
+    engine: SummaryEngine | None = None
     summariser: Summariser | None = None
     load_error: str | None = None
     _scheduler: BatchScheduler | None = None

@@ -7,7 +7,7 @@ The service the HTTP routes call. It knows nothing of HTTP: it takes text and yi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -123,7 +123,7 @@ class Translator:
             return Translated(text, 0)
         return Translated("".join(part.text for part in parts), len(parts))
 
-    async def stream(self, text: str, *, request_id: str) -> AsyncIterator[StreamedSegment]:
+    async def stream(self, text: str, *, request_id: str) -> AsyncGenerator[StreamedSegment, None]:
         """Yield translated segments in order, each as soon as it and all before it are ready.
 
         Joining every ``text`` gives exactly ``translate(text).translation``. A text with no
@@ -141,7 +141,7 @@ class Translator:
 
     async def _translate(
         self, text: str, request_id: str, offload: bool = False
-    ) -> AsyncIterator[StreamedSegment]:
+    ) -> AsyncGenerator[StreamedSegment, None]:
         """Plan text chunk by chunk in the background and yield its segments in order."""
         items: asyncio.Queue[_Item | str | BaseException] = asyncio.Queue(PLAN_AHEAD_SEGMENTS)
         progress = _Progress()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 def bucketed(request_id: str, buckets: list[int]) -> deque[Entry]:
     """Build entries of 5 tokens named "request:index", each in the given bucket."""
     return deque(
-        Entry(request_id, [f"{request_id}:{i}"] * 5, Future(), bucket=bucket)  # type: ignore[arg-type]
+        Entry(request_id, [f"{request_id}:{i}"] * 5, Future(), bucket=bucket)
         for i, bucket in enumerate(buckets)
     )
 

@@ -17,7 +17,7 @@ from backend.engines.base import EngineError
 def entries(request_id: str, lengths: list[int]) -> deque[Entry]:
     """Build queued entries whose tokens name their request and position, e.g. ["doc:3", ...]."""
     return deque(
-        Entry(request_id, [f"{request_id}:{i}"] * length, Future())  # type: ignore[arg-type]
+        Entry(request_id, [f"{request_id}:{i}"] * length, Future())
         for i, length in enumerate(lengths)
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # Every line boundary the backend's segmenter knows (str.splitlines' set), CR LF as one.
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-_INDENT = re.compile(r"[ \t\u00a0]*")
+_INDENT_CHARS = " \t\u00a0"
 
 #: (source characters, translated characters) of each segment, in order.
 Lengths = tuple[tuple[int, int], ...]
@@ -75,7 +75,7 @@ def lay_out(pairs: Sequence[tuple[str, str]]) -> list[Line]:
                 lines.append(Line(tuple(source), tuple(translation)))
                 source, translation = [], []
         src_core, out_core = src[lead_end:tail_start], out[lead_end:out_tail_start]
-        indent = _INDENT.match(src_core).group()  # type: ignore[union-attr]
+        indent = src_core[: len(src_core) - len(src_core.lstrip(_INDENT_CHARS))]
         if indent and out_core.startswith(indent):
             _add(source, translation, indent)
             src_core, out_core = src_core[len(indent) :], out_core[len(indent) :]

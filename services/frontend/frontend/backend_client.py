@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -87,7 +87,7 @@ class BackendStream:
         self._response = response
         self.done: StreamDone | None = None
 
-    async def __aiter__(self) -> AsyncIterator[Segment]:
+    async def __aiter__(self) -> AsyncGenerator[Segment, None]:
         """Yield each segment as its line arrives; set `done` at the end or raise BackendError."""
         try:
             async for line in self._complete_lines():

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import time
-from contextvars import ContextVar
 
-#: The id of the request being handled; "-" outside requests.
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+from frontend.jsonlog import JsonFormatter, request_id_var
 
-# Attributes every LogRecord has; anything else was passed through `extra=` and is logged too.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-
-
-class JsonFormatter(logging.Formatter):
-    """Format each record as one JSON object with time, level, logger, message and request id."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Return the record as one JSON line."""
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": request_id_var.get(),
-        }
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+__all__ = ["JsonFormatter", "configure_logging", "request_id_var"]
 
 
 def configure_logging(level: str = "INFO") -> None:

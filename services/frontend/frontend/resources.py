@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,7 +39,7 @@ class PendingSaver:
 
 @dataclass
 class Resources:
-    """What one serving app owns; `close()` releases it in reverse order."""
+    """What one serving app owns; `close()` releases it in the reverse order of opening."""
 
     http: httpx.AsyncClient
     backend: BackendClient
@@ -51,18 +51,24 @@ class Resources:
     console: QueryConsole
     translating: Translating
     articles: Articles
+    exits: contextlib.AsyncExitStack = field(repr=False)
 
     async def close(self) -> None:
-        """Stop the background tasks, then close the HTTP client and both database engines."""
-        if self.migrating is not None:
-            self.migrating.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StorageError):
-                await self.migrating
-        await self.pending.stop()
-        await self.articles.aclose()
-        await self.http.aclose()
-        await self.readonly_engine.dispose()
-        await self.engine.dispose()
+        """Stop the background tasks, then close the HTTP clients and both database engines."""
+        await self.exits.aclose()
+
+
+async def _cancel(task: asyncio.Task[int]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, StorageError):
+        await task
+
+
+def _backend_http(settings: Settings) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        settings.backend_read_timeout_s, connect=settings.backend_connect_timeout_s
+    )
+    return httpx.AsyncClient(base_url=settings.backend_url, timeout=timeout)
 
 
 async def _migrate_or_postpone(engine: AsyncEngine) -> asyncio.Task[int] | None:
@@ -77,49 +83,61 @@ async def _migrate_or_postpone(engine: AsyncEngine) -> asyncio.Task[int] | None:
 
 
 async def open_resources(settings: Settings) -> Resources:
-    """Open the backend client and databases, run migrations and start the retry task."""
-    timeout = httpx.Timeout(
-        settings.backend_read_timeout_s, connect=settings.backend_connect_timeout_s
-    )
-    http = httpx.AsyncClient(base_url=settings.backend_url, timeout=timeout)
-    engine = database.create_engine(
-        settings.database_dsn(), pool_recycle_s=settings.database_pool_recycle_s
-    )
-    readonly_engine = database.create_readonly_engine(
-        settings.readonly_database_dsn(),
-        max_value_bytes=settings.max_stored_value_bytes,
-        pool_recycle_s=settings.database_pool_recycle_s,
-    )
-    migrating = await _migrate_or_postpone(engine)
-    repository = TranslationRepository(engine)
-    pending = PendingSaves(repository, max_items=settings.pending_max_items)
-    await pending.start()
-    backend = BackendClient(
-        http, source_lang=settings.source_lang, target_lang=settings.target_lang
-    )
-    translating = Translating(
-        backend,
-        PendingSaver(pending),
-        source_lang=settings.source_lang,
-        target_lang=settings.target_lang,
-        stream_attempts=settings.backend_stream_attempts,
-    )
-    return Resources(
-        http=http,
-        backend=backend,
-        engine=engine,
-        readonly_engine=readonly_engine,
-        repository=repository,
-        pending=pending,
-        migrating=migrating,
-        console=QueryConsole(
-            readonly_engine,
-            max_rows=settings.query_max_rows,
-            timeout_s=settings.query_timeout_s,
-            max_cell_bytes=settings.query_max_cell_bytes,
-            max_result_bytes=settings.query_max_result_bytes,
-            max_concurrent=settings.query_max_concurrent,
-        ),
-        translating=translating,
-        articles=Articles.open(settings, translating, http),
-    )
+    """Open the backend client and databases, run migrations and start the retry task.
+
+    Whatever was opened is closed again when a later step fails (the exit stack's promise).
+    """
+    async with contextlib.AsyncExitStack() as exits:
+        http = _backend_http(settings)
+        exits.push_async_callback(http.aclose)
+        engine = database.create_engine(
+            settings.database_dsn(), pool_recycle_s=settings.database_pool_recycle_s
+        )
+        exits.push_async_callback(engine.dispose)
+        readonly_engine = database.create_readonly_engine(
+            settings.readonly_database_dsn(),
+            max_value_bytes=settings.max_stored_value_bytes,
+            pool_recycle_s=settings.database_pool_recycle_s,
+        )
+        exits.push_async_callback(readonly_engine.dispose)
+        migrating = await _migrate_or_postpone(engine)
+        if migrating is not None:
+            exits.push_async_callback(_cancel, migrating)
+        repository = TranslationRepository(engine)
+        pending = PendingSaves(repository, max_items=settings.pending_max_items)
+        await pending.start()
+        exits.push_async_callback(pending.stop)
+        backend = BackendClient(
+            http, source_lang=settings.source_lang, target_lang=settings.target_lang
+        )
+        translating = Translating(
+            backend,
+            PendingSaver(pending),
+            source_lang=settings.source_lang,
+            target_lang=settings.target_lang,
+            stream_attempts=settings.backend_stream_attempts,
+        )
+        articles = Articles.open(settings, translating, http)
+        exits.push_async_callback(articles.aclose)
+        resources = Resources(
+            http=http,
+            backend=backend,
+            engine=engine,
+            readonly_engine=readonly_engine,
+            repository=repository,
+            pending=pending,
+            migrating=migrating,
+            console=QueryConsole(
+                readonly_engine,
+                max_rows=settings.query_max_rows,
+                timeout_s=settings.query_timeout_s,
+                max_cell_bytes=settings.query_max_cell_bytes,
+                max_result_bytes=settings.query_max_result_bytes,
+                max_concurrent=settings.query_max_concurrent,
+            ),
+            translating=translating,
+            articles=articles,
+            # Opened: from here on Resources.close() owns the closing.
+            exits=exits.pop_all(),
+        )
+    return resources

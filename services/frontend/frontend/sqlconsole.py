@@ -134,6 +134,7 @@ class QueryConsole:
     ) -> list[str]:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None, "a checked-out connection has its driver's"
         # Read by the progress handler installed on this connection (storage.database); the
         # interrupt stops a statement even inside one long opcode.
         raw.info[DEADLINE_KEY] = time.monotonic() + timeout_s

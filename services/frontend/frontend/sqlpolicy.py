@@ -150,7 +150,7 @@ def _tokens(sql: str, read: str) -> list[Token]:
     """Tokenize in the dialect and refuse executable comments and hints (they are not dropped
     silently: the operator should know the statement is not what it seems)."""
     try:
-        tokens = Dialect.get_or_raise(read).tokenize(sql)
+        tokens: list[Token] = Dialect.get_or_raise(read).tokenize(sql)
     except SqlglotError as error:
         raise QueryRefused(f"The statement could not be read: {_first_line(error)}") from None
     for token in tokens:
@@ -175,7 +175,7 @@ def _sqlite_explain(sql: str, tokens: list[Token]) -> tuple[str, str]:
     return "EXPLAIN ", rest
 
 
-def _check_root(tree: exp.Expression) -> None:
+def _check_root(tree: exp.Expr) -> None:
     if not isinstance(tree, _ROOTS) or isinstance(tree, _DENIED_NODES):
         # sqlglot's Command keeps the statement's first word: say SHOW, not COMMAND.
         word = str(tree.this if isinstance(tree, exp.Command) else tree.key).upper()
@@ -200,7 +200,7 @@ def _check_show(show: exp.Show) -> None:
         raise QueryRefused("Only the application's tables can be read from the console.")
 
 
-def _check_nodes(tree: exp.Expression) -> None:
+def _check_nodes(tree: exp.Expr) -> None:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for node in tree.walk():
         if node is not tree and isinstance(node, _DENIED_NODES):

@@ -22,7 +22,7 @@ def new_document(**changes: object) -> NewDocument:
         "duration_ms": 1234,
     }
     values.update(changes)
-    return NewDocument(**values)  # type: ignore[arg-type]
+    return NewDocument(**values)
 
 
 async def test_a_document_comes_back_byte_for_byte_with_its_metadata(migrated_engine) -> None:

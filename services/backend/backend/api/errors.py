@@ -8,6 +8,7 @@ any invalid or oversized request); the native API (/v1, operations, docs) speaks
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -42,7 +43,12 @@ def is_libretranslate(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None, **extra
+    request: Request,
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    /,
+    **extra: object,
 ) -> JSONResponse:
     """Return a JSON error in the dialect of the endpoint that was called."""
     headers = dict(headers or {})

@@ -152,7 +152,7 @@ def header_timeout_protocol(timeout_s: float = HEADER_READ_TIMEOUT_S) -> type[H1
     class HeaderTimeoutH11Protocol(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm()
 

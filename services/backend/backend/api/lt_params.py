@@ -84,9 +84,9 @@ async def read_params(request: Request, settings: Settings) -> Params:
     except HTTPException as error:
         raise LibreTranslateError(400, f"Invalid request: {error.detail}") from None
     try:
-        for name, value in form.multi_items():
-            if not isinstance(value, UploadFile):
-                values.setdefault(name, []).append(value)
+        for name, field in form.multi_items():
+            if not isinstance(field, UploadFile):
+                values.setdefault(name, []).append(field)
     finally:
         await form.close()  # uploads are spooled to temporary files
     return Params(values, is_json=False)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Sized
+from typing import TypeVar
 
 from backend.markup import MarkupDocument
 from backend.translator import Translated, Translator
@@ -22,6 +23,9 @@ MAX_IN_FLIGHT = 64
 SLICE_S = 0.001
 #: Documents longer than this are parsed and rendered in a worker thread.
 OFFLOAD_MARKUP_CHARS = 4096
+
+_Argument = TypeVar("_Argument", bound=Sized)
+_Result = TypeVar("_Result")
 
 
 async def bounded_map(
@@ -98,7 +102,9 @@ async def translate_html(
     return rendered
 
 
-async def _off_loop(function, argument, *, size: int | None = None):  # type: ignore[no-untyped-def]
+async def _off_loop(
+    function: Callable[[_Argument], _Result], argument: _Argument, *, size: int | None = None
+) -> _Result:
     length = size if size is not None else len(argument)
     if length > OFFLOAD_MARKUP_CHARS:
         return await asyncio.to_thread(function, argument)

@@ -45,7 +45,7 @@ def distribute(runs: Sequence[str], translation: str, anchors: dict[int, str]) -
     spans = _find_anchors(runs, translation, anchors)
     cuts = [0] * (len(runs) + 1)
     cuts[-1] = len(translation)
-    start, pending = 0, []
+    start, pending = 0, list[int]()
     for index in range(len(runs)):
         if index in spans:
             begin, end = spans[index]

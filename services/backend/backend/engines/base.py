@@ -13,6 +13,16 @@ class EngineError(RuntimeError):
     """A batch could not be translated; every request waiting on it must fail with this."""
 
 
+class BatchEngine(Protocol):
+    """What a batch scheduler drives: blocking batch translation, on `workers` threads at once."""
+
+    workers: int
+
+    def translate_batch(self, batch: list[list[str]]) -> list[str]:
+        """Translate token sequences and return one detokenized string per sequence, in order."""
+        ...
+
+
 @runtime_checkable
 class Engine(Protocol):
     """Translate batches of source token sequences; blocking, so run it off the event loop."""
@@ -31,8 +41,10 @@ class Engine(Protocol):
         """Return the source sub-word tokens of each text, without the end-of-sentence token."""
         ...
 
-    #: Translations so far that filled the model's output limit (counted, never logged as text).
-    truncated: int
+    @property
+    def truncated(self) -> int:
+        """Count the translations so far that filled the model's output limit (never logged)."""
+        ...
 
     def budget(self, input_tokens: int) -> int:
         """Return the output budget a sequence of input_tokens is first decoded with.

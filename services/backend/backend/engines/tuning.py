@@ -96,9 +96,10 @@ def gpu_memory(nvml: ModuleType | None = None) -> GpuMemory | None:
     """Return the memory of the GPU CTranslate2 uses (CUDA device 0), or None without NVML."""
     if nvml is None:
         try:
-            import pynvml as nvml
+            import pynvml
         except ImportError:
             return None
+        nvml = pynvml
     try:
         nvml.nvmlInit()
     except nvml.NVMLError:  # no driver library here (a CPU node), or no GPU

@@ -10,7 +10,7 @@ first sentence of a long text is ready before the rest is read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from backend.segmentation.fit import split_segment, split_to_fit
 from backend.segmentation.model import Segment, Segmented, reassemble
@@ -82,7 +82,7 @@ def _lines(text: str) -> Iterator[tuple[str, str]]:
     yield text[position:], ""
 
 
-def _line_segments(line: str, pending: str) -> Iterator[Segment]:
+def _line_segments(line: str, pending: str) -> Generator[Segment, None, str]:
     """Yield the sentences of one line; return the untranslated material left over."""
     marker = _LINE_MARKER.match(line)
     start = marker.end() if marker else 0
@@ -95,7 +95,7 @@ def _line_segments(line: str, pending: str) -> Iterator[Segment]:
     return (yield from _part_segments(line[start:], pending))
 
 
-def _part_segments(part: str, pending: str) -> Iterator[Segment]:
+def _part_segments(part: str, pending: str) -> Generator[Segment, None, str]:
     """Yield the sentences of one cell or column; return the untranslated rest."""
     start = 0
     for begin, end in sentence_spans(part):

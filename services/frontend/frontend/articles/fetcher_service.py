@@ -12,24 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, request
 
-from frontend.articles.addresses import parse_allow_hosts
 from frontend.articles.errors import ArticleError
-from frontend.articles.fetching import Fetcher, FetchPolicy, open_http_client
+from frontend.articles.fetch_settings import FetchSettings
+from frontend.articles.fetching import Fetcher, open_http_client
 from frontend.articles.reading import ArticleReader
 from frontend.articles.robots import RobotsRules
 from frontend.articles.wire import article_to_json, error_to_json
-from frontend.config import ConfigError
 from frontend.logging_setup import configure_logging
+from frontend.settings_source import ConfigError
 
 log = logging.getLogger(__name__)
 READ_PATH = "/v1/read"
@@ -38,33 +35,7 @@ READ_PATH = "/v1/read"
 GRACEFUL_TIMEOUT_S = 60.0
 
 
-@dataclass(frozen=True)
-class FetcherSettings:
-    """The fetcher's settings: the FETCH_* and MAX_ARTICLE_BYTES of the frontend's table."""
-
-    policy: FetchPolicy
-    log_level: str = "INFO"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> FetcherSettings:
-        """Read the fetch policy from the environment; raise ConfigError when unusable."""
-        env = os.environ if environ is None else environ
-        try:
-            policy = FetchPolicy(
-                allow_hosts=parse_allow_hosts(env.get("FETCH_ALLOW_HOSTS", "")),
-                connect_timeout_s=float(env.get("FETCH_CONNECT_TIMEOUT_S", "5")),
-                read_timeout_s=float(env.get("FETCH_READ_TIMEOUT_S", "10")),
-                total_timeout_s=float(env.get("FETCH_TOTAL_TIMEOUT_S", "30")),
-                max_bytes=int(env.get("MAX_ARTICLE_BYTES", "5000000").replace("_", "")),
-            )
-        except ValueError as error:
-            raise ConfigError(f"fetcher settings: {error}") from None
-        if policy.max_bytes < 1:
-            raise ConfigError("MAX_ARTICLE_BYTES must be at least 1")
-        return cls(policy=policy, log_level=env.get("LOG_LEVEL", "INFO").upper())
-
-
-def create_fetcher_app(settings: FetcherSettings) -> Quart:
+def create_fetcher_app(settings: FetchSettings) -> Quart:
     """Build the fetcher app; its HTTP client is opened before serving and closed after."""
     app = Quart(__name__)
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024)  # a URL, not a document
@@ -73,8 +44,8 @@ def create_fetcher_app(settings: FetcherSettings) -> Quart:
 
     @app.before_serving
     async def _open() -> None:
-        http = open_http_client(settings.policy)
-        fetcher = Fetcher(http, settings.policy)
+        http = open_http_client(settings.fetch_policy)
+        fetcher = Fetcher(http, settings.fetch_policy)
         clients.append(http)
         readers.append(ArticleReader(fetcher, RobotsRules(fetcher)))
 
@@ -112,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8003)
     args = parser.parse_args(argv)
     try:
-        settings = FetcherSettings.from_env()
+        settings = FetchSettings.from_env()
     except ConfigError as error:
         print(f"fetcher: configuration error: {error}", file=sys.stderr)
         return 2

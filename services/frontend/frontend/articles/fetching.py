@@ -66,7 +66,7 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
     """Resolve `host` once with the system resolver; return every address, in its order."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    addresses = [literal_address(info[4][0]) for info in infos]
+    addresses = [literal_address(str(info[4][0])) for info in infos]
     return list(dict.fromkeys(a for a in addresses if a is not None))
 
 

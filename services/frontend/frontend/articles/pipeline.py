@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from frontend.articles.errors import ArticleError
-from frontend.articles.fetching import Fetcher, FetchPolicy, open_http_client
+from frontend.articles.fetching import Fetcher, open_http_client
 from frontend.articles.ratelimit import RateLimiter
 from frontend.articles.reading import ArticleReader, FetchedArticle
 from frontend.articles.remote import RemoteReader
@@ -53,13 +53,7 @@ class Articles:
         cls, settings: Settings, translating: Translating, backend_http: httpx.AsyncClient
     ) -> Articles:
         """Build the reader (in this process, or the fetcher service's client) and the limiter."""
-        policy = FetchPolicy(
-            allow_hosts=settings.fetch_allow_hosts,
-            connect_timeout_s=settings.fetch_connect_timeout_s,
-            read_timeout_s=settings.fetch_read_timeout_s,
-            total_timeout_s=settings.fetch_total_timeout_s,
-            max_bytes=settings.max_article_bytes,
-        )
+        policy = settings.fetch_policy
         reader: ArticleReader | RemoteReader
         if settings.fetcher_url:
             # robots.txt and the page: each within the fetcher's total limit.

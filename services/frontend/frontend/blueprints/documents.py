@@ -21,6 +21,7 @@ from quart import (
     stream_with_context,
     url_for,
 )
+from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from frontend.access import require_operator
@@ -55,7 +56,7 @@ async def page() -> tuple[str, int]:
 
 
 @blueprint.post(FORM_PATH)
-async def upload_form() -> Response | tuple[str, int]:
+async def upload_form() -> ResponseReturnValue:
     """Translate the uploaded file in one go (the page without JavaScript), then show it."""
     state = app_state()
     try:

@@ -7,7 +7,7 @@ import logging
 from quart import Blueprint, Response, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from frontend.sqlconsole import QueryBusy, QueryFailed, QueryRefused, notices, to_csv
+from frontend.sqlconsole import QueryBusy, QueryFailed, QueryRefused, QueryResult, notices, to_csv
 from frontend.state import app_state
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ async def run() -> Response | tuple[str, int]:
     return await _render(sql=sql, result=result), 200
 
 
-async def _render(*, sql: str, error: str | None = None, result: object = None) -> str:
+async def _render(*, sql: str, error: str | None = None, result: QueryResult | None = None) -> str:
     return await render_template(
         "query.html",
         sql=sql,

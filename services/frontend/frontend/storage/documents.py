@@ -109,7 +109,9 @@ class DocumentRepository:
                     documents.delete().where(documents.c.created_at < now - DOCUMENT_RETENTION)
                 )
                 result = await conn.execute(documents.insert().values(**values))
-                return int(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None, "an INSERT of one row has its primary key"
+                return int(key[0])
 
     async def get(self, document_id: int, *, with_content: bool = False) -> StoredDocument | None:
         """Return the document with this id unless it is unknown or expired."""

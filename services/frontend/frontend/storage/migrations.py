@@ -171,7 +171,7 @@ async def _begin_immediate(conn: AsyncConnection, lock_timeout_s: float) -> None
 def _recorded_version(conn: Connection) -> int:
     if not conn.dialect.has_table(conn, schema.schema_version.name):
         return 0
-    return conn.scalar(select(func.coalesce(func.max(schema.schema_version.c.version), 0)))
+    return int(conn.scalar(select(func.max(schema.schema_version.c.version))) or 0)
 
 
 def _apply_pending(conn: Connection) -> int:

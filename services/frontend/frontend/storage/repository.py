@@ -31,7 +31,9 @@ class TranslationRepository:
         with storage_errors():
             async with self._engine.begin() as conn:
                 result = await conn.execute(translations.insert().values(**values))
-                return int(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None, "an INSERT of one row has its primary key"
+                return int(key[0])
 
     async def get(self, translation_id: int) -> Translation | None:
         """Return the translation with this id, or None."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
 from sqlalchemy.dialects import mysql
 
@@ -12,7 +14,7 @@ ID = BigInteger().with_variant(Integer(), "sqlite")
 # Microseconds keep "newest first" stable for translations saved within the same second.
 UTC_DATETIME = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 # utf8mb4: German text and pasted emoji need 4-byte UTF-8 (MySQL's "utf8" is 3-byte).
-MYSQL_TABLE_OPTIONS = {
+MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mariadb_engine": "InnoDB",

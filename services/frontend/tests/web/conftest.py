@@ -46,11 +46,11 @@ class OperatorClient(QuartClient):
         kwargs.setdefault("scope_base", {"client": ("127.0.0.1", 40000)})
         return kwargs
 
-    async def open(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
-        return await super().open(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+    async def open(self, path: str, *args: object, **kwargs: object):
+        return await super().open(path, *args, **self._defaults(kwargs))
 
-    def request(self, path: str, *args: object, **kwargs: object):  # type: ignore[override]
-        return super().request(path, *args, **self._defaults(kwargs))  # type: ignore[arg-type]
+    def request(self, path: str, *args: object, **kwargs: object):
+        return super().request(path, *args, **self._defaults(kwargs))
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "admin_users_file": str(write_users_file(tmp_path / "admin_users")),
         }
         values.update(changes)
-        return Settings(**values).validated()  # type: ignore[arg-type]
+        return Settings(**values)
 
     return make
 
@@ -109,7 +109,7 @@ def offline_client(offline_app: Quart) -> TestClientProtocol:
 def anonymous_client(offline_app: Quart) -> TestClientProtocol:
     """Return a test client of the offline app that sends no credentials."""
     client = offline_app.test_client()
-    client.credentials = None  # type: ignore[attr-defined]
+    client.credentials = None
     return client
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from frontend.articles.fetcher_service import FetcherSettings
+from frontend.articles.fetch_settings import FetchSettings
 from frontend.config import ConfigError
 from quart import Quart
 
@@ -89,12 +89,10 @@ async def test_an_unreachable_fetcher_is_a_clear_503(make_settings, backend_url)
 
 
 def test_the_fetcher_reads_its_settings_and_refuses_bad_ones():
-    settings = FetcherSettings.from_env(
-        {"FETCH_ALLOW_HOSTS": "wiki:8080", "MAX_ARTICLE_BYTES": "9"}
-    )
-    assert (settings.policy.max_bytes, len(settings.policy.allow_hosts)) == (9, 1)
+    settings = FetchSettings.from_env({"FETCH_ALLOW_HOSTS": "wiki:8080", "MAX_ARTICLE_BYTES": "9"})
+    assert (settings.fetch_policy.max_bytes, len(settings.fetch_policy.allow_hosts)) == (9, 1)
     with pytest.raises(ConfigError):
-        FetcherSettings.from_env({"FETCH_READ_TIMEOUT_S": "soon"})
+        FetchSettings.from_env({"FETCH_READ_TIMEOUT_S": "soon"})
 
 
 def test_the_fetcher_stops_cleanly_on_sigterm(test_output_dir):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 from frontend.config import ConfigError, Secret, Settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 STRONG_KEY = "k" * 40
+
+# Letters: never digits, so never something pydantic could read as an integer ("1.0" it can).
+LETTERS = st.text(alphabet=st.characters(categories=["L"]), min_size=1)
 
 
 def test_defaults_run_without_any_environment() -> None:
@@ -85,13 +90,81 @@ def test_database_password_is_filled_into_the_url(tmp_path) -> None:
     assert settings.readonly_database_dsn() == "mysql+asyncmy://reader@db:3306/translations"
 
 
-def test_sqlite_console_uses_the_same_file_and_server_needs_a_readonly_url() -> None:
+def test_sqlite_console_uses_the_same_file() -> None:
     assert Settings.from_env({}).readonly_database_dsn() == Settings.from_env({}).database_url
-    server = Settings.from_env({"DATABASE_URL": "mysql+asyncmy://app:pw-long@db/translations"})
-    with pytest.raises(ConfigError, match="DATABASE_READONLY_URL"):
-        server.readonly_database_dsn()
+
+
+def test_a_server_database_without_a_readonly_url_is_refused_when_read() -> None:
+    """Refused with the settings, not when the console first opens its engine."""
+    with pytest.raises(ConfigError, match="DATABASE_READONLY_URL is required"):
+        Settings.from_env({"DATABASE_URL": "mysql+asyncmy://app:pw-long@db/translations"})
+
+
+def test_a_database_url_that_is_no_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL is not a database URL"):
+        Settings.from_env({"DATABASE_URL": "translations.db"})
 
 
 def test_trusted_proxies_must_be_networks() -> None:
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         Settings.from_env({"TRUSTED_PROXIES": "127.0.0.1/32,traefik"})
+
+
+def test_a_secret_file_wins_over_the_variable(tmp_path) -> None:
+    path = tmp_path / "secret_key"
+    path.write_text(STRONG_KEY)
+    settings = Settings.from_env({"SECRET_KEY": "x" * 40, "SECRET_KEY_FILE": str(path)})
+    assert settings.secret_key.get() == STRONG_KEY
+
+
+def test_refusing_a_weak_key_never_shows_it() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": "short-but-random"})
+    assert "short-but-random" not in str(refused.value)
+
+
+def test_building_directly_never_reads_the_process_environment(monkeypatch) -> None:
+    monkeypatch.setenv("QUERY_MAX_ROWS", "7")
+    assert Settings().query_max_rows == 1000
+    assert Settings.from_env().query_max_rows == 7
+
+
+def test_each_default_is_the_one_from_env_uses() -> None:
+    """One default per setting: reading an empty environment gives the fields' defaults."""
+    built, read = Settings().model_dump(), Settings.from_env({}).model_dump()
+    assert {name: read[name] for name in read if name != "secret_key"} == {
+        name: built[name] for name in built if name != "secret_key"
+    }
+
+
+def test_bad_bool_and_number_say_what_they_want() -> None:
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE must be true or false"):
+        Settings.from_env({"SESSION_COOKIE_SECURE": "maybe"})
+    with pytest.raises(ConfigError, match="QUERY_TIMEOUT_S must be a number, got 'soon'"):
+        Settings.from_env({"QUERY_TIMEOUT_S": "soon"})
+    with pytest.raises(ConfigError, match="HISTORY_PER_PAGE must be at most 100"):
+        Settings.from_env({"HISTORY_PER_PAGE": "101"})
+
+
+COUNTS = [
+    name
+    for name, field in Settings.model_fields.items()
+    if field.annotation is int and any(getattr(rule, "ge", None) == 1 for rule in field.metadata)
+]
+
+
+@given(name=st.sampled_from(COUNTS), value=st.integers(min_value=1, max_value=100))
+def test_every_count_is_read_from_its_variable(name: str, value: int) -> None:
+    assert getattr(Settings.from_env({name.upper(): str(value)}), name) == value
+
+
+@given(name=st.sampled_from(COUNTS), value=st.integers(max_value=0))
+def test_every_count_below_one_is_refused_by_name(name: str, value: int) -> None:
+    with pytest.raises(ConfigError, match=f"^{name.upper()} must be at least 1$"):
+        Settings.from_env({name.upper(): str(value)})
+
+
+@given(name=st.sampled_from(COUNTS), text=LETTERS)
+def test_every_count_that_is_no_integer_is_refused_by_name(name: str, text: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name.upper()} must be an integer"):
+        Settings.from_env({name.upper(): text})

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -45,7 +46,8 @@ UPLOAD_DOC = {
         },
     }
 }
-ERRORS = {
+#: FastAPI's `responses` for the OpenAPI page: status → its description.
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Not a multipart upload, or an unsupported language pair"},
     413: {"description": "Over MAX_FILE_BYTES, over MAX_TEXT_CHARS, or unpacking too large"},
     415: {"description": "Not a supported format, or content that does not match the name"},

@@ -20,6 +20,7 @@ import logging
 import re
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -137,7 +138,9 @@ async def _from_peer(node: str, key: str, peers: str, request: Request) -> Store
 
 def _resolve(name: str) -> set[str]:
     try:
-        return {info[4][0] for info in socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)}
+        return {
+            str(info[4][0]) for info in socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+        }
     except OSError:
         return set()
 
@@ -157,5 +160,5 @@ def _fetch(address: tuple[str, int], key: str) -> StoredFile | None:
         logger.info("peer download failed: %s", error)
         return None
     name = re.search(r"filename\*=UTF-8''([^;]+)", disposition)
-    filename = urllib.request.unquote(name.group(1)) if name else "document"
+    filename = urllib.parse.unquote(name.group(1)) if name else "document"
     return StoredFile(data, filename, media_type, expires_at_s=0.0)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -23,7 +23,8 @@ from backend.translator import Translator
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["translation"])
 
-ERRORS = {
+#: FastAPI's `responses` for the OpenAPI page: status → its description.
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Unsupported language pair (the supported ones are listed)"},
     413: {"description": "Text longer than MAX_TEXT_CHARS"},
     503: {"description": "The model is not loaded yet"},
