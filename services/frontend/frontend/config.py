@@ -120,6 +120,9 @@ class Settings:
     #: Seconds between SIGTERM and closing the listener, /readyz saying 503 meanwhile: Traefik's
     #: health check (every 3 s, 2 s timeout) takes the task out of rotation first (README).
     shutdown_drain_s: float = 10.0
+    #: Seconds a client gets to send a request line and its headers (slowloris); idle
+    #: keep-alive time between requests is not counted.
+    header_read_timeout_s: float = 10.0
     # --- articles by URL (docs/articles.md) ---
     #: The fetcher service that reads articles (stack: http://fetcher:8003); empty: this process.
     fetcher_url: str = ""
@@ -173,6 +176,7 @@ class Settings:
             query_burst=text.int("QUERY_BURST", 10),
             log_level=text.str("LOG_LEVEL", "INFO").upper(),
             shutdown_drain_s=text.float("SHUTDOWN_DRAIN_S", 10.0),
+            header_read_timeout_s=text.float("HEADER_READ_TIMEOUT_S", 10.0),
             fetcher_url=text.str("FETCHER_URL", "").rstrip("/"),
             fetch_allow_hosts=text.allow_hosts("FETCH_ALLOW_HOSTS"),
             fetch_connect_timeout_s=text.float("FETCH_CONNECT_TIMEOUT_S", 5.0),
@@ -208,7 +212,12 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
-        for name in ("translate_rate_per_s", "query_rate_per_s", "login_max_lockout_s"):
+        for name in (
+            "translate_rate_per_s",
+            "query_rate_per_s",
+            "login_max_lockout_s",
+            "header_read_timeout_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
         for cidr in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
