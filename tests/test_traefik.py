@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from testkit.servers import REPO_ROOT, ServerProcess, free_port
 from tests.local_app import LocalApp, running
@@ -27,6 +30,9 @@ MAX_TEXT_CHARS = 5_000
 BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
 GERMAN = "Guten Morgen. Wie geht es dir?\n\nDas Wetter ist heute schön."
 RATE_LIMIT_BURST_MAX_REQUESTS = 300
+#: Go's net/http server reads (and drops) a body the handler left unread before answering when
+#: it is smaller than this (maxPostHandlerReadBytes), so that the connection can be kept.
+GO_READS_UNREAD_BODIES_BELOW_BYTES = 256 * 1024
 # Requests per check against a service whose round robin alternates a dead and a live server.
 RETRY_CHECK_REQUESTS = 6
 # Routes to a service with two servers: the first refuses connections, the second is the real
@@ -254,6 +260,82 @@ def test_a_body_within_traefiks_limit_but_over_the_text_limit_gets_the_backends_
     response = client.post("/api/v1/translate", json={"text": text, "source": "de", "target": "en"})
     assert response.status_code == 413
     assert str(MAX_TEXT_CHARS) in response.text.replace(",", "").replace("_", "")
+
+
+def _answer_to_declared_length(
+    url: str, path: str, length: str, body: bytes = b""
+) -> tuple[bytes, bytes]:
+    """POST a head declaring `length` (and send `body`); return the status line and headers."""
+    parts = httpx.URL(url)
+    with socket.create_connection((parts.host, parts.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+            + body
+        )
+        reader = sock.makefile("rb")
+        status = reader.readline().rstrip()
+        headers = b"".join(iter(lambda: reader.readline().lower(), b"\r\n"))
+        return status, headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/translate/stream", "/api/translate/stream", "/api/v1/articles",
+        "/api/v1/translate", "/api/v1/documents", "/", "/query", "/documents",
+    ],
+)  # fmt: skip
+def test_a_declared_oversized_body_is_refused_up_front_on_every_route(
+    app: LocalApp, path: str
+) -> None:
+    """413 on the Content-Length alone, before any of the body is sent, streaming routes too.
+
+    (Those cannot use body-limit, which buffers the response: the body-over-limit router does.)
+    """
+    status, headers = _answer_to_declared_length(app.url, path, str(BODY_LIMIT_BYTES * 1000))
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert b"application/json" not in headers  # Traefik's answer, not a service's
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    length=st.one_of(
+        st.integers(0, 10**15),
+        st.integers(BODY_LIMIT_BYTES - 2_000, BODY_LIMIT_BYTES + 2_000),
+    ),
+    leading_zeros=st.integers(0, 3),
+)
+@example(length=BODY_LIMIT_BYTES, leading_zeros=0)
+@example(length=BODY_LIMIT_BYTES + 1, leading_zeros=0)
+@example(length=BODY_LIMIT_BYTES + 1, leading_zeros=2)
+@example(length=10 ** len(str(BODY_LIMIT_BYTES)) - 1, leading_zeros=0)
+def test_exactly_the_lengths_over_the_limit_are_refused_up_front(
+    app: LocalApp, length: int, leading_zeros: int
+) -> None:
+    """The router's rule (a regular expression Traefik renders from MAX_TEXT_CHARS) holds for
+    every length: over the limit 413 without the body reaching a service; within it the body
+    is sent and the backend answers (the junk is no JSON: 422), never a 413."""
+    declared = "0" * leading_zeros + str(length)
+    if length > BODY_LIMIT_BYTES:
+        # Go's server sends an answer only after reading an unread body of under 256 KiB (to
+        # keep the connection); a larger one is not read at all.
+        body = b"x" * length if length < GO_READS_UNREAD_BODIES_BELOW_BYTES else b""
+        status, headers = _answer_to_declared_length(
+            app.url, "/api/v1/translate/stream", declared, body
+        )
+        assert status == b"HTTP/1.1 413 Request Entity Too Large", declared
+        # Traefik's answer (text), not the backend's (JSON): no service saw the request.
+        assert b"application/json" not in headers, declared
+    else:
+        body = b"x" * length
+        status, _ = _answer_to_declared_length(app.url, "/api/v1/translate/stream", declared, body)
+        assert b" 413 " not in status, declared
+        assert status.startswith(b"HTTP/1.1 "), declared
 
 
 @pytest.mark.parametrize("path", ["/", "/api/languages"])
