@@ -228,6 +228,18 @@ def test_the_save_status_follow_up_reaches_the_frontend(client: httpx.Client) ->
     assert response.json() == {"state": "unknown", "id": None}
 
 
+def test_the_documents_upload_stream_reaches_the_frontend(client: httpx.Client) -> None:
+    """POST /api/documents/stream is the documents page's (the backend would answer 404)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/documents").text)[1]
+    files = {"file": ("hallo.txt", b"Guten Morgen.", "text/plain")}
+    with client.stream(
+        "POST", "/api/documents/stream", files=files, headers={"X-CSRF-Token": token}
+    ) as response:
+        assert response.status_code == 200
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert lines, "no progress lines"
+
+
 @pytest.mark.parametrize("kind", ["routers", "middlewares", "services"])
 def test_traefik_accepts_every_router_middleware_and_service(
     app: LocalApp, client: httpx.Client, kind: str
