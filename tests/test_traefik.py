@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from testkit.csrf import csrf_token_in
 from testkit.documents import docx_with_picture_bytes
@@ -33,6 +35,9 @@ BODY_LIMIT_BYTES = 12 * MAX_TEXT_CHARS + 65_536
 MAX_FILE_BYTES = 25 * 2**20
 GERMAN = "Guten Morgen. Wie geht es dir?\n\nDas Wetter ist heute schön."
 RATE_LIMIT_BURST_MAX_REQUESTS = 300
+#: Go's net/http server reads (and drops) a body the handler left unread before answering when
+#: it is smaller than this (maxPostHandlerReadBytes), so that the connection can be kept.
+GO_READS_UNREAD_BODIES_BELOW_BYTES = 256 * 1024
 # Requests per check against a service whose round robin alternates a dead and a live server.
 RETRY_CHECK_REQUESTS = 6
 # Routes to a service with two servers: the first refuses connections, the second is the real
@@ -228,6 +233,18 @@ def test_the_save_status_follow_up_reaches_the_frontend(client: httpx.Client) ->
     assert response.json() == {"state": "unknown", "id": None}
 
 
+def test_the_documents_upload_stream_reaches_the_frontend(client: httpx.Client) -> None:
+    """POST /api/documents/stream is the documents page's (the backend would answer 404)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/documents").text)[1]
+    files = {"file": ("hallo.txt", b"Guten Morgen.", "text/plain")}
+    with client.stream(
+        "POST", "/api/documents/stream", files=files, headers={"X-CSRF-Token": token}
+    ) as response:
+        assert response.status_code == 200
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert lines, "no progress lines"
+
+
 @pytest.mark.parametrize("kind", ["routers", "middlewares", "services"])
 def test_traefik_accepts_every_router_middleware_and_service(
     app: LocalApp, client: httpx.Client, kind: str
@@ -374,6 +391,82 @@ def test_text_routes_keep_the_text_body_limit(app: LocalApp, path: str) -> None:
     status, _, sent = _refused_early(app.url, path, 2**20)
     assert status == 413
     assert sent < 2**20
+
+
+def _answer_to_declared_length(
+    url: str, path: str, length: str, body: bytes = b""
+) -> tuple[bytes, bytes]:
+    """POST a head declaring `length` (and send `body`); return the status line and headers."""
+    parts = httpx.URL(url)
+    with socket.create_connection((parts.host, parts.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+            + body
+        )
+        reader = sock.makefile("rb")
+        status = reader.readline().rstrip()
+        headers = b"".join(iter(lambda: reader.readline().lower(), b"\r\n"))
+        return status, headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/translate/stream", "/api/translate/stream", "/api/v1/articles",
+        "/api/v1/translate", "/api/v1/documents", "/", "/query", "/documents",
+    ],
+)  # fmt: skip
+def test_a_declared_oversized_body_is_refused_up_front_on_every_route(
+    app: LocalApp, path: str
+) -> None:
+    """413 on the Content-Length alone, before any of the body is sent, streaming routes too.
+
+    (Those cannot use body-limit, which buffers the response: the body-over-limit router does.)
+    """
+    status, headers = _answer_to_declared_length(app.url, path, str(BODY_LIMIT_BYTES * 1000))
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert b"application/json" not in headers  # Traefik's answer, not a service's
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    length=st.one_of(
+        st.integers(0, 10**15),
+        st.integers(BODY_LIMIT_BYTES - 2_000, BODY_LIMIT_BYTES + 2_000),
+    ),
+    leading_zeros=st.integers(0, 3),
+)
+@example(length=BODY_LIMIT_BYTES, leading_zeros=0)
+@example(length=BODY_LIMIT_BYTES + 1, leading_zeros=0)
+@example(length=BODY_LIMIT_BYTES + 1, leading_zeros=2)
+@example(length=10 ** len(str(BODY_LIMIT_BYTES)) - 1, leading_zeros=0)
+def test_exactly_the_lengths_over_the_limit_are_refused_up_front(
+    app: LocalApp, length: int, leading_zeros: int
+) -> None:
+    """The router's rule (a regular expression Traefik renders from MAX_TEXT_CHARS) holds for
+    every length: over the limit 413 without the body reaching a service; within it the body
+    is sent and the backend answers (the junk is no JSON: 422), never a 413."""
+    declared = "0" * leading_zeros + str(length)
+    if length > BODY_LIMIT_BYTES:
+        # Go's server sends an answer only after reading an unread body of under 256 KiB (to
+        # keep the connection); a larger one is not read at all.
+        body = b"x" * length if length < GO_READS_UNREAD_BODIES_BELOW_BYTES else b""
+        status, headers = _answer_to_declared_length(
+            app.url, "/api/v1/translate/stream", declared, body
+        )
+        assert status == b"HTTP/1.1 413 Request Entity Too Large", declared
+        # Traefik's answer (text), not the backend's (JSON): no service saw the request.
+        assert b"application/json" not in headers, declared
+    else:
+        body = b"x" * length
+        status, _ = _answer_to_declared_length(app.url, "/api/v1/translate/stream", declared, body)
+        assert b" 413 " not in status, declared
+        assert status.startswith(b"HTTP/1.1 "), declared
 
 
 @pytest.mark.parametrize("path", ["/", "/api/languages"])

@@ -8,8 +8,8 @@ import logging
 import sys
 
 from hypercorn.asyncio import serve
-from hypercorn.config import Config
 
+from frontend import http11
 from frontend.app import create_app
 from frontend.config import ConfigError, Settings
 from frontend.logging_setup import configure_logging
@@ -40,14 +40,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    config = Config()
+    config = http11.ServerConfig()
     config.bind = [f"{args.host}:{args.port}"]
     config.graceful_timeout = args.graceful_timeout_s
     config.keep_alive_timeout = KEEP_ALIVE_S
+    # Slowloris: the request head has its own deadline, apart from the idle keep-alive above.
+    config.header_read_timeout_s = settings.header_read_timeout_s
     config.accesslog = None  # the app logs one JSON line per request itself
     # A Logger (not "-") makes hypercorn use our JSON handler instead of adding its own.
     config.errorlog = logging.getLogger("hypercorn.error")
     app = create_app(settings)
+    http11.install()
     # Swarm sends SIGTERM on update/scale-down: drain (readiness fails, requests still served),
     # then stop accepting and give running requests graceful_timeout to finish.
     shutdown = GracefulShutdown(app.extensions[EXTENSION_KEY], drain_s=settings.shutdown_drain_s)

@@ -129,6 +129,9 @@ class Settings(FetchSettings):
     shutdown_drain_s: float = Field(
         10.0, ge=0, description="After SIGTERM: seconds of /readyz 503 before the listener closes"
     )
+    header_read_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds for a request line and headers (idle keep-alive not counted)"
+    )
     fetcher_url: str = Field(
         "", description="The fetcher service (stack: http://fetcher:8003); empty: this process"
     )

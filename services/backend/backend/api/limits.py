@@ -4,7 +4,12 @@
   MAX_TEXT_CHARS, as Traefik's body-limit): a larger Content-Length is refused at once, and a
   chunked body is counted while it is read, so a 500 MB upload is never read whole.
 * `header_timeout_protocol`: uvicorn's HTTP/1.1 protocol with a deadline for the request line
-  and headers (uvicorn has none: a slowloris client could hold a connection forever).
+  and headers (uvicorn has none: a slowloris client could hold a connection forever), and a
+  lingering close: a connection closed while its request body is still arriving (a 413) is
+  half-closed and read on for LINGER_S. Closing it at once with the body's bytes unread makes
+  the kernel reset it, which can destroy the 413 before the peer has read it: Traefik, still
+  copying the body, then answered 502 (Apache's and nginx's lingering close, Go's
+  rstAvoidanceDelay).
 * Deeply nested JSON (RecursionError while parsing) is answered 400, not 500.
 """
 
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -22,6 +28,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 __all__ = [
     "HEADER_READ_TIMEOUT_S",
+    "LINGER_S",
     "BodyLimitMiddleware",
     "header_timeout_protocol",
     "max_body_bytes",
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a client gets to send the request line and headers (Traefik sends them at once).
 HEADER_READ_TIMEOUT_S = 10.0
+#: Seconds a refused body is still read (and dropped) before its connection is closed.
+LINGER_S = 2.0
 # The JSON or form around the text.
 _ENVELOPE_BYTES = 64 * 1024
 
@@ -142,29 +151,89 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def header_timeout_protocol(timeout_s: float = HEADER_READ_TIMEOUT_S) -> type[H11Protocol]:
+class _LingeringTransport:
+    """A transport whose close() lingers while the protocol's request body is unread.
+
+    uvicorn closes connections through the transport it was given (the protocol's and each
+    request cycle's), so wrapping it catches every close; everything else is passed through.
+    """
+
+    def __init__(self, transport: Any, body_unread: Callable[[], bool], linger_s: float) -> None:
+        self._transport = transport
+        self._body_unread = body_unread
+        self._linger_s = linger_s
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    @property
+    def lingering(self) -> bool:
+        return self._timer is not None
+
+    def is_closing(self) -> bool:
+        return self.lingering or self._transport.is_closing()
+
+    def close(self) -> None:
+        if self.lingering:
+            return
+        if self._linger_s <= 0 or self._transport.is_closing() or not self._body_unread():
+            self._transport.close()
+            return
+        # The answer is written; send FIN after it and read on until the peer closes.
+        if self._transport.can_write_eof():
+            self._transport.write_eof()
+        self._transport.resume_reading()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self._linger_s, self.close_now)
+
+    def close_now(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._transport.close()
+
+
+def header_timeout_protocol(
+    timeout_s: float = HEADER_READ_TIMEOUT_S, linger_s: float = LINGER_S
+) -> type[H11Protocol]:
     """Return uvicorn's h11 protocol closing connections whose headers take over `timeout_s`.
 
     The deadline starts with a connection and with the first byte of each further request, and
     ends once h11 has parsed the headers; idle keep-alive connections keep uvicorn's own timeout.
+    A connection closed with its request body unread lingers `linger_s` (module docstring).
     """
 
     class HeaderTimeoutH11Protocol(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
+        _lingering_transport: _LingeringTransport | None = None
 
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            self._lingering_transport = _LingeringTransport(
+                transport, lambda: self.conn.their_state is h11.SEND_BODY, linger_s
+            )
+            super().connection_made(self._lingering_transport)  # type: ignore[arg-type]
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if self._lingering_transport is not None and self._lingering_transport.lingering:
+                return  # the answer is out: the rest of the body is read and dropped
             if self._header_timer is None and self.conn.their_state is h11.IDLE:
                 self._arm()
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:
                 self._disarm()
 
+        def eof_received(self) -> bool | None:
+            if self._lingering_transport is not None and self._lingering_transport.lingering:
+                self._lingering_transport.close_now()
+                return None
+            return super().eof_received()
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._lingering_transport is not None and self._lingering_transport.lingering:
+                self._lingering_transport.close_now()
             super().connection_lost(exc)
 
         def _arm(self) -> None:
