@@ -235,7 +235,7 @@ def test_the_save_status_follow_up_reaches_the_frontend(client: httpx.Client) ->
 
 def test_the_documents_upload_stream_reaches_the_frontend(client: httpx.Client) -> None:
     """POST /api/documents/stream is the documents page's (the backend would answer 404)."""
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/documents").text)[1]
+    token = csrf_token_in(client.get("/documents").text)
     files = {"file": ("hallo.txt", b"Guten Morgen.", "text/plain")}
     with client.stream(
         "POST", "/api/documents/stream", files=files, headers={"X-CSRF-Token": token}

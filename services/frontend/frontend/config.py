@@ -57,7 +57,7 @@ class Settings(FetchSettings):
         1_000_000, ge=1, description="Longest text accepted, in characters (stated on the page)"
     )
     max_file_bytes: int = Field(
-        26_214_400, ge=1, description="Largest document accepted, in bytes (the backend's MAX_FILE_BYTES)"
+        26_214_400, ge=1, description="Largest document accepted, in bytes (as the backend's)"
     )
     database_url: str = Field(
         "sqlite+aiosqlite:///./data/translations.db",
@@ -130,7 +130,7 @@ class Settings(FetchSettings):
         10.0, ge=0, description="After SIGTERM: seconds of /readyz 503 before the listener closes"
     )
     header_read_timeout_s: float = Field(
-        10.0, gt=0, description="Seconds for a request line and headers (idle keep-alive not counted)"
+        10.0, gt=0, description="Seconds for a request head (idle keep-alive not counted)"
     )
     fetcher_url: str = Field(
         "", description="The fetcher service (stack: http://fetcher:8003); empty: this process"

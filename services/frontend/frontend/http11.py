@@ -54,7 +54,7 @@ class HardenedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         # Every event hypercorn's protocol sends to its TCP server passes _to_server first.
         self._server_send = self.send
-        self.send = self._to_server  # type: ignore[method-assign]
+        self.send = self._to_server
         self._head_timer: asyncio.TimerHandle | None = None
         self._expiry: asyncio.Task[None] | None = None
         self._linger_timer: asyncio.TimerHandle | None = None

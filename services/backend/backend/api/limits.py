@@ -208,7 +208,7 @@ def header_timeout_protocol(
         _header_timer: asyncio.TimerHandle | None = None
         _lingering_transport: _LingeringTransport | None = None
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             self._lingering_transport = _LingeringTransport(
                 transport, lambda: self.conn.their_state is h11.SEND_BODY, linger_s
             )
@@ -224,11 +224,11 @@ def header_timeout_protocol(
             if self.conn.their_state is not h11.IDLE:
                 self._disarm()
 
-        def eof_received(self) -> bool | None:
+        def eof_received(self) -> None:
             if self._lingering_transport is not None and self._lingering_transport.lingering:
                 self._lingering_transport.close_now()
-                return None
-            return super().eof_received()
+                return
+            super().eof_received()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()

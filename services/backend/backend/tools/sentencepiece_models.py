@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def train_unigram(
     """
     import sentencepiece as spm
 
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     if seed_pieces is not None:
         options["seed_sentencepiece_size"] = seed_pieces
     buffer = io.BytesIO()
