@@ -25,6 +25,10 @@ _PROGRESS_EVERY_OPCODES = 10_000
 #: a console statement that sorts or builds too much fails with "out of memory" instead of
 #: growing the frontend. The app's own connections need a few MiB.
 SQLITE_HARD_HEAP_LIMIT_BYTES = 128 * 1024 * 1024
+#: Page cache of each of the application's SQLite connections, in KiB (PRAGMA cache_size = -N).
+#: Every pooled connection keeps its own cache, which fills as the file grows: the pool's bound
+#: times this is what SQLite's page caches can hold, instead of a default nobody chose.
+SQLITE_PAGE_CACHE_KIB = 1024
 #: Columns of a console result (SQLITE_LIMIT_COLUMN): a row is at most this many values.
 SQLITE_CONSOLE_MAX_COLUMNS = 100
 # The default longest value of a console connection: enough for the longest stored text.
@@ -50,9 +54,18 @@ def create_engine(
     if is_sqlite(parsed):
         _ensure_sqlite_directory(parsed)
         # sqlite3's `timeout` is how long a statement waits for another connection's lock.
-        return create_async_engine(
-            parsed, pool_pre_ping=True, connect_args={"timeout": connect_timeout_s}
+        # The pool is bounded as for MySQL (SQLAlchemy's default allows 15 connections, each an
+        # aiosqlite thread with its own page cache).
+        engine = create_async_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
+            pool_pre_ping=True,
+            connect_args={"timeout": connect_timeout_s},
         )
+        event.listen(engine.sync_engine, "connect", _bound_sqlite_page_cache)
+        return engine
     return create_async_engine(
         _with_utf8mb4(parsed),
         pool_size=pool_size,
@@ -89,6 +102,9 @@ def create_readonly_engine(
     if is_sqlite(parsed):
         engine = create_async_engine(
             _sqlite_readonly_url(parsed),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
             pool_pre_ping=True,
             pool_recycle=pool_recycle_s,
             connect_args={
@@ -122,6 +138,13 @@ def _ensure_sqlite_directory(url: URL) -> None:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _bound_sqlite_page_cache(dbapi_connection: Any, _connection_record: Any) -> None:
+    """Cap a fresh application connection's page cache at SQLITE_PAGE_CACHE_KIB."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}")
+    cursor.close()
 
 
 def _sqlite_readonly_url(url: URL) -> URL:
