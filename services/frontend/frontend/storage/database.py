@@ -29,6 +29,8 @@ SQLITE_HARD_HEAP_LIMIT_BYTES = 128 * 1024 * 1024
 #: Every pooled connection keeps its own cache, which fills as the file grows: the pool's bound
 #: times this is what SQLite's page caches can hold, instead of a default nobody chose.
 SQLITE_PAGE_CACHE_KIB = 1024
+#: The application's pool: connections kept open, and how many more it may open at a peak.
+APP_POOL_SIZE, APP_MAX_OVERFLOW = 5, 5
 #: Columns of a console result (SQLITE_LIMIT_COLUMN): a row is at most this many values.
 SQLITE_CONSOLE_MAX_COLUMNS = 100
 # The default longest value of a console connection: enough for the longest stored text.
@@ -43,8 +45,8 @@ def is_sqlite(url: str | URL) -> bool:
 def create_engine(
     url: str | URL,
     *,
-    pool_size: int = 5,
-    max_overflow: int = 5,
+    pool_size: int = APP_POOL_SIZE,
+    max_overflow: int = APP_MAX_OVERFLOW,
     pool_recycle_s: int = 280,
     pool_timeout_s: float = 10.0,
     connect_timeout_s: float = 5.0,
