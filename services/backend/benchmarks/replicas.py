@@ -6,8 +6,12 @@ while a client sends one-sentence requests (their p95: the scheduler's fairness 
 replicas). At two replicas each load-balancing strategy of Traefik 3.7 is measured (wrr: round
 robin; p2c: the less busy of two random servers; leasttime: lowest response time and fewest
 active connections, doc.traefik.io/traefik/v3.7/reference/routing-configuration/http/
-load-balancing/service) and the three-replica run uses the best one. A replica gets core
-`index % cores` (`taskset`), so on a 2-core machine the third shares the first's core.
+load-balancing/service; hrw hashes the client's address, and every client here is 127.0.0.1)
+and the three-replica run uses the best one. A replica gets core `index % cores` (`taskset`);
+the load generator (this process) and Traefik are pinned to the last core, which on a 2-core
+machine the second replica shares (the third shares the first's). Each throughput run reports
+how much CPU the replicas got and how much the load (client and Traefik) took, in cores, so a
+speed-up short of the target says whether the replicas were starved or the load was heavy.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from benchmarks import service
 from benchmarks.workload import Workload
@@ -59,12 +65,34 @@ def traefik_binary() -> str:
     return str(beside) if beside.exists() else shutil.which("traefik") or "traefik"
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running server: where it answers and its process id (for its CPU time)."""
+
+    url: str
+    pid: int
+
+
+def load_core() -> int:
+    """Return the core the load generator and Traefik run on: the last one."""
+    return max(os.sched_getaffinity(0))
+
+
+def cpu_s(pids: list[int]) -> float:
+    """Return the CPU seconds (user + system) the processes have used so far."""
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 @contextlib.contextmanager
-def backends(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[str]]:
-    """Run count backends, replica i pinned to core i % cores; yield their URLs."""
+def backends(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[Server]]:
+    """Run count backends, replica i pinned to core i % cores; yield them."""
     cores = sorted(os.sched_getaffinity(0))
     with contextlib.ExitStack() as stack:
-        urls = []
+        servers = []
         for index in range(count):
             port = free_port()
             url = f"http://{LOOPBACK}:{port}"
@@ -73,16 +101,17 @@ def backends(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[st
             argv += ["--host", LOOPBACK, "--port", str(port)]
             replica_env = python_env({**env, "REPLICA_NAME": f"replica-{index}"})
             log = log_dir / f"replica-{index}.log"
-            stack.enter_context(
+            running = stack.enter_context(
                 ServerProcess(argv, ready_url=f"{url}/readyz", log_path=log, env=replica_env)
             )
-            urls.append(url)
-        yield urls
+            assert running.process is not None
+            servers.append(Server(url, running.process.pid))
+        yield servers
 
 
 @contextlib.contextmanager
-def traefik(urls: list[str], strategy: str, work_dir: Path) -> Iterator[str]:
-    """Run Traefik balancing over urls with strategy; yield its URL once it routes."""
+def traefik(urls: list[str], strategy: str, work_dir: Path) -> Iterator[Server]:
+    """Run Traefik (on the load core) balancing over urls with strategy, once it routes."""
     dynamic = work_dir / f"dynamic-{strategy}-{len(urls)}"
     dynamic.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(f"          - url: {url}" for url in urls)
@@ -97,12 +126,12 @@ def traefik(urls: list[str], strategy: str, work_dir: Path) -> Iterator[str]:
     config = dynamic / "traefik.json"
     config.write_text(json.dumps(static), encoding="utf-8")
     url = f"http://{LOOPBACK}:{port}"
+    argv = ["taskset", "-c", str(load_core()), traefik_binary(), f"--configFile={config}"]
     with ServerProcess(
-        [traefik_binary(), f"--configFile={config}"],
-        ready_url=url + "/readyz",
-        log_path=dynamic / "traefik.log",
-    ):
-        yield url
+        argv, ready_url=url + "/readyz", log_path=dynamic / "traefik.log"
+    ) as running:
+        assert running.process is not None
+        yield Server(url, running.process.pid)
 
 
 async def throughput_sps(url: str, workload: Workload) -> tuple[float, dict[str, int]]:
@@ -134,11 +163,28 @@ async def short_during_document_p95_s(url: str, workload: Workload) -> float:
     return got[1]
 
 
-def measure(url: str, workload: Workload) -> dict:
-    """Return the throughput, spread and short-request p95 behind one Traefik."""
-    sps, spread = asyncio.run(throughput_sps(url, workload))
-    p95 = asyncio.run(short_during_document_p95_s(url, workload))
-    return {"sps": sps, "spread": spread, "short_during_long_p95_s": p95}
+def measure(balancer: Server, replicas: list[Server], workload: Workload) -> dict:
+    """Return the throughput, spread, CPU use and short-request p95 behind one Traefik.
+
+    `replica_cores` is the CPU the replicas got during the throughput run, in cores (2.0: two
+    cores busy throughout); `load_cores` what this process and Traefik took meanwhile.
+    """
+    load = [os.getpid(), balancer.pid]
+    replica_pids = [replica.pid for replica in replicas]
+    replica_before, load_before = cpu_s(replica_pids), cpu_s(load)
+    started = time.perf_counter()
+    sps, spread = asyncio.run(throughput_sps(balancer.url, workload))
+    wall_s = time.perf_counter() - started
+    replica_cores = (cpu_s(replica_pids) - replica_before) / wall_s
+    load_cores = (cpu_s(load) - load_before) / wall_s
+    p95 = asyncio.run(short_during_document_p95_s(balancer.url, workload))
+    return {
+        "sps": sps,
+        "spread": spread,
+        "replica_cores": replica_cores,
+        "load_cores": load_cores,
+        "short_during_long_p95_s": p95,
+    }
 
 
 def run(workload: Workload, env: dict[str, str], work_dir: Path) -> dict:
@@ -148,21 +194,25 @@ def run(workload: Workload, env: dict[str, str], work_dir: Path) -> dict:
     a shared machine's speed drifts between phases (make bench's engine_sps does the same).
     """
     runs: dict[str, dict] = {}
-    with backends(3, env, work_dir) as urls:
-        with traefik(urls[:1], "wrr", work_dir) as url:
-            runs["1-before"] = measure(url, workload)
+    affinity = os.sched_getaffinity(0)
+    with backends(3, env, work_dir) as servers, pinned({load_core()}):
+        urls = [server.url for server in servers]
+
+        def run_behind(count: int, strategy: str) -> dict:
+            with traefik(urls[:count], strategy, work_dir) as balancer:
+                return measure(balancer, servers[:count], workload)
+
+        runs["1-before"] = run_behind(1, "wrr")
         for strategy in STRATEGIES:
-            with traefik(urls[:2], strategy, work_dir) as url:
-                runs[f"2-{strategy}"] = measure(url, workload)
+            runs[f"2-{strategy}"] = run_behind(2, strategy)
         # Fastest at two replicas; at equal speed (within 5 %) the fairer one.
         best_sps = max(runs[f"2-{s}"]["sps"] for s in STRATEGIES)
         candidates = [s for s in STRATEGIES if runs[f"2-{s}"]["sps"] >= 0.95 * best_sps]
         chosen = min(candidates, key=lambda s: runs[f"2-{s}"]["short_during_long_p95_s"])
-        with traefik(urls, chosen, work_dir) as url:
-            runs[f"3-{chosen}"] = measure(url, workload)
-        with traefik(urls[:1], "wrr", work_dir) as url:
-            runs["1-after"] = measure(url, workload)
+        runs[f"3-{chosen}"] = run_behind(3, chosen)
+        runs["1-after"] = run_behind(1, "wrr")
     one = (runs["1-before"]["sps"] + runs["1-after"]["sps"]) / 2
+    one_cpu = (runs["1-before"]["replica_cores"] + runs["1-after"]["replica_cores"]) / 2
     two, three = runs[f"2-{chosen}"], runs[f"3-{chosen}"]
     return {
         "replica_runs": runs,
@@ -175,5 +225,23 @@ def run(workload: Workload, env: dict[str, str], work_dir: Path) -> dict:
         "replica_short_p95_s_1": runs["1-after"]["short_during_long_p95_s"],
         "replica_short_p95_s_2": two["short_during_long_p95_s"],
         "replica_short_p95_s_3": three["short_during_long_p95_s"],
-        "replica_cores": len(os.sched_getaffinity(0)),
+        "replica_cores": len(affinity),
+        # In cores, during the throughput runs: what the replicas got, what the load took.
+        "replica_cpu_cores_1": one_cpu,
+        "replica_cpu_cores_2": two["replica_cores"],
+        "replica_load_cores_2": two["load_cores"],
+        # The speed-up per core the replicas actually got: short of 2 when each replica does less
+        # with its core (smaller batches, contention), not when they were starved of CPU.
+        "replica_speedup_2_per_cpu": (two["sps"] / two["replica_cores"]) / (one / one_cpu),
     }
+
+
+@contextlib.contextmanager
+def pinned(cores: set[int]) -> Iterator[None]:
+    """Run this process on `cores` only, then give it back the cores it had."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
