@@ -1,7 +1,8 @@
 """Replica scaling: 1, 2 and 3 backends, each pinned to one core, behind the real Traefik.
 
 The same client load runs against Traefik with the first 1, 2, 3 replicas in its load balancer:
-CLIENTS concurrent clients sending 4-sentence requests (sentences/s), then one long document
+CLIENTS concurrent clients streaming 4-sentence requests (segments of ~30 tokens, one sentence
+each, streamed back within a fixed window: sentences/s), then one long document
 while a client sends one-sentence requests (their p95: the scheduler's fairness across
 replicas). At two replicas each load-balancing strategy of Traefik 3.7 is measured (wrr: round
 robin; p2c: the less busy of two random servers; leasttime: lowest response time and fewest
@@ -35,12 +36,16 @@ from benchmarks.workload import Workload
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env
 
 STRATEGIES = ("wrr", "p2c", "leasttime")
-#: Enough clients for full batches on every replica: a batch that several requests share holds
-#: one segment of each (FIRST_BATCH_SIZE bounds it otherwise), so 8 clients split over two
-#: replicas gave each batches of 4, and two replicas did less than one (run of 16:44).
-CLIENTS = 32
+#: Enough clients for full batches on every replica, three included: a batch that several
+#: requests share holds one segment of each (FIRST_BATCH_SIZE bounds it otherwise), so 8 clients
+#: split over two replicas gave each batches of 4 (run of 16:44). With exactly one batch's worth
+#: per replica (32 at two) a replica's batches shrank as soon as a client was between requests.
+CLIENTS = 48
 SENTENCES_PER_REQUEST = 4
-REQUESTS = 64  # 256 sentences: ~20 s for one replica on one core
+#: Segments streamed back in this window are counted (after WARM_S, while the batches fill):
+#: a steady state, with no tail of half-empty batches at the end as when a fixed list drains.
+WARM_S = 3.0
+WINDOW_S = 15.0
 DOCUMENT_SENTENCES = 120
 SHORT_GAP_S = 0.3
 ROUTES = """\
@@ -134,24 +139,37 @@ def traefik(urls: list[str], strategy: str, work_dir: Path) -> Iterator[Server]:
         yield Server(url, running.process.pid)
 
 
-async def throughput_sps(url: str, workload: Workload) -> tuple[float, dict[str, int]]:
-    """Send REQUESTS 4-sentence requests from CLIENTS clients; return sentences/s and spread."""
-    texts = [" ".join(workload.take(SENTENCES_PER_REQUEST)) for _ in range(REQUESTS)]
+async def throughput_sps(
+    url: str, workload: Workload, *, warm_s: float = WARM_S, window_s: float = WINDOW_S
+) -> tuple[float, dict[str, int]]:
+    """Stream 4-sentence requests from CLIENTS clients; return segments/s in the window, spread.
+
+    A client leaves its stream when the window closes, which cancels the rest on the backend.
+    """
     spread: dict[str, int] = {}
+    counted = 0
+    window_from_s = time.perf_counter() + warm_s
+    window_to_s = window_from_s + window_s
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
 
         async def one_client() -> None:
-            while texts:
-                response = await client.post(service.TRANSLATE, json={"text": texts.pop()})
-                response.raise_for_status()
-                replica = response.headers.get("x-backend-replica", "?")
-                spread[replica] = spread.get(replica, 0) + 1
+            nonlocal counted
+            while time.perf_counter() < window_to_s:
+                payload = {"text": " ".join(workload.take(SENTENCES_PER_REQUEST))}
+                async with client.stream("POST", service.STREAM, json=payload) as response:
+                    response.raise_for_status()
+                    replica = response.headers.get("x-backend-replica", "?")
+                    spread[replica] = spread.get(replica, 0) + 1
+                    async for line in response.aiter_lines():
+                        now_s = time.perf_counter()
+                        if now_s >= window_to_s:
+                            break
+                        if now_s >= window_from_s and '"index"' in line:
+                            counted += 1
 
-        started = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
-        elapsed_s = time.perf_counter() - started
-    return REQUESTS * SENTENCES_PER_REQUEST / elapsed_s, spread
+    return counted / window_s, spread
 
 
 async def short_during_document_p95_s(url: str, workload: Workload) -> float:

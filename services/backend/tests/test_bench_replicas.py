@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -42,3 +43,28 @@ def test_cpu_seconds_count_the_work_a_process_does() -> None:
     while time.process_time() < spin_until:
         pass
     assert replicas.cpu_s([os.getpid()]) - before >= 0.19
+
+
+class _Sentences:
+    """Distinct German sentences, as Workload hands them out (without its opus-mt tokenizer)."""
+
+    def __init__(self) -> None:
+        self.handed_out = 0
+
+    def take(self, count: int) -> list[str]:
+        start, self.handed_out = self.handed_out, self.handed_out + count
+        return [f"Der Zug Nummer {start + i} kommt heute an." for i in range(count)]
+
+
+def test_throughput_counts_the_segments_streamed_within_its_window(backend_url: str) -> None:
+    """Every client streams; only segments that arrive inside the window count."""
+    # A first translation loads the engine: on a loaded machine that alone can outlast a window.
+    httpx.post(f"{backend_url}/v1/translate", json={"text": "Guten Morgen."}, timeout=60)
+    sentences = _Sentences()
+    sps, spread = asyncio.run(
+        replicas.throughput_sps(backend_url, sentences, warm_s=0.5, window_s=3.0)
+    )
+    requests = sum(spread.values())
+    assert requests >= replicas.CLIENTS
+    assert sentences.handed_out == requests * replicas.SENTENCES_PER_REQUEST
+    assert 0 < sps * 3.0 <= sentences.handed_out
