@@ -68,3 +68,11 @@ def test_throughput_counts_the_segments_streamed_within_its_window(backend_url: 
     assert requests >= replicas.CLIENTS
     assert sentences.handed_out == requests * replicas.SENTENCES_PER_REQUEST
     assert 0 < sps * 3.0 <= sentences.handed_out
+
+
+def test_a_document_past_its_time_bound_gives_no_p95(
+    backend_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replica runs' document phase is bounded: past DOCUMENT_MAX_S it reports None."""
+    monkeypatch.setattr(replicas, "DOCUMENT_MAX_S", 0.01)
+    assert asyncio.run(replicas.short_during_document_p95_s(backend_url, _Sentences())) is None
