@@ -80,3 +80,13 @@ async def test_console_pool_never_holds_more_than_its_bound(tmp_path: Path) -> N
         assert await _checkouts_until_refused(engine, 10) == 4
     finally:
         await engine.dispose()
+
+
+async def test_an_in_memory_database_still_opens() -> None:
+    """:memory: gets SQLAlchemy's single-connection pool, which takes no pool bounds."""
+    engine = database.create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()

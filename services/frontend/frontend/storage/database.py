@@ -58,13 +58,17 @@ def create_engine(
         # sqlite3's `timeout` is how long a statement waits for another connection's lock.
         # The pool is bounded as for MySQL (SQLAlchemy's default allows 15 connections, each an
         # aiosqlite thread with its own page cache).
+        # An in-memory database gets SQLAlchemy's StaticPool: one connection, no pool to bound.
+        pool = {
+            "pool_size": pool_size,
+            "max_overflow": max_overflow,
+            "pool_timeout": pool_timeout_s,
+        }
         engine = create_async_engine(
             parsed,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_timeout=pool_timeout_s,
             pool_pre_ping=True,
             connect_args={"timeout": connect_timeout_s},
+            **({} if _in_memory(parsed) else pool),
         )
         event.listen(engine.sync_engine, "connect", _bound_sqlite_page_cache)
         return engine
@@ -140,6 +144,16 @@ def _ensure_sqlite_directory(url: URL) -> None:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _in_memory(url: URL) -> bool:
+    """Tell whether an SQLite URL names an in-memory database."""
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or url.query.get("mode") == "memory"
+    )
 
 
 def _bound_sqlite_page_cache(dbapi_connection: Any, _connection_record: Any) -> None:
