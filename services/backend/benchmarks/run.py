@@ -239,7 +239,7 @@ def main() -> int:
     results.update(replicas.run(workload, {**env, "LOG_LEVEL": "WARNING"}, BENCH_DIR))
     try:
         measure_soak(results)
-    except (httpx.HTTPError, RuntimeError) as error:
+    except (httpx.HTTPError, RuntimeError, ValueError) as error:  # ValueError: too few samples
         # The figures so far still get printed; the soak's are missing (null: "?" in the table).
         print(f"bench: the soak failed: {type(error).__name__}: {error}", file=sys.stderr)
         results["soak_error"] = f"{type(error).__name__}: {error}"
