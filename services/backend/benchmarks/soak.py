@@ -1,10 +1,11 @@
 """Memory over a long run: many requests of varied sizes, the server's RSS sampled throughout.
 
-The plateau figure is the growth over the run's second half (median RSS of its last tenth against
-the median around its middle): caches that fill during the first half no longer count, and a leak
-shows as growth that goes on. The texts mix one-sentence requests, paragraphs and pages, German
-with other scripts (Cyrillic, Greek, CJK, emoji, which the sentencepiece models do not know), and
-repeats of earlier texts (cache hits).
+The plateau figure is the growth over the second half of what is sampled (median RSS of its last
+tenth against the median around its middle), and sampling starts only after a warm-up that fills
+the bounded caches (the backend's translation cache holds CACHE_SIZE segments by then): bounded
+growth then no longer counts, and a leak shows as growth that goes on. The texts mix one-sentence
+requests, paragraphs and pages, German with other scripts (Cyrillic, Greek, CJK, emoji, which the
+sentencepiece models do not know), and repeats of earlier texts (cache hits).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from dataclasses import dataclass
 
 import httpx
 from backend.cache import TranslationCache
+from backend.config import Settings
+from frontend.config import Settings as FrontendSettings
+from frontend.storage import database
 
 from testkit.csrf import csrf_token_in
 
@@ -27,6 +31,8 @@ from testkit.csrf import csrf_token_in
 SAMPLE_EVERY_S = 0.25
 #: Concurrent clients: enough to keep every engine worker's batches full.
 CLIENTS = 16
+#: At least 1/WARM_UP_SHARE of a soak's requests are sent before RSS is sampled.
+WARM_UP_SHARE = 10
 #: Share of requests that repeat an earlier text (served from the cache).
 REPEAT_SHARE = 0.2
 FOREIGN = ["Привет, мир", "Καλημέρα", "東京駅で会いましょう", "🙂🚀", "naïve façade", "ÄÖÜ ß ẞ"]
@@ -77,29 +83,51 @@ def _sentence(rng: random.Random, number: int, index: int) -> str:
     return f"Satz {number}-{index}: {words}{foreign} ist da."
 
 
+def requests_until_cache_full(requests: list[str], cache_entries: int) -> int:
+    """Return how many of the requests hold cache_entries distinct sentences (all, if fewer)."""
+    seen: set[str] = set()
+    for count, text in enumerate(requests, start=1):
+        seen.update(re.split(r"(?<=\.) ", text))
+        if len(seen) >= cache_entries:
+            return count
+    return len(requests)
+
+
 async def run_soak(
     send: Callable[[str], Awaitable[None]],
     rss: Callable[[], int],
     requests: list[str],
     max_s: float,
+    *,
+    warm_up: int = 0,
 ) -> tuple[list[int], float, int]:
     """Send the requests from CLIENTS concurrent clients, for max_s at most.
 
-    Return the RSS samples, the seconds it took and how many requests were sent.
+    RSS is sampled once `warm_up` requests have been answered. Return the samples, the seconds
+    it took and how many requests were sent.
     """
     samples: list[int] = []
     queue = list(reversed(requests))
     done = asyncio.Event()
+    warmed = asyncio.Event()
+    answered = 0
     deadline_s = time.perf_counter() + max_s
+    if warm_up <= 0:
+        warmed.set()
 
     async def sample() -> None:
+        await _first(warmed, done)
         while not done.is_set():
             samples.append(rss())
             await asyncio.sleep(SAMPLE_EVERY_S)
 
     async def client() -> None:
+        nonlocal answered
         while queue and time.perf_counter() < deadline_s:
             await send(queue.pop())
+            answered += 1
+            if answered >= warm_up:
+                warmed.set()
 
     sampler = asyncio.create_task(sample())
     started = time.perf_counter()
@@ -108,6 +136,38 @@ async def run_soak(
     done.set()
     await sampler
     return samples, elapsed_s, len(requests) - len(queue)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Wait until any of the events is set."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def backend_bounds(cache_size: int) -> dict[str, int]:
+    """Return the configured bound of every cache the backend keeps, as the soak runs it."""
+    defaults = Settings(model="unused")
+    return {
+        "backend_bound_cache_segments": cache_size,
+        "backend_bound_file_store_bytes": defaults.file_store_bytes,
+        "backend_bound_re_patterns": re._MAXCACHE,  # pysbd's per-sentence patterns
+    }
+
+
+def frontend_bounds() -> dict[str, int]:
+    """Return the configured bound of what the frontend keeps in memory (SQLite, defaults)."""
+    connections = database.APP_POOL_SIZE + database.APP_MAX_OVERFLOW
+    return {
+        "frontend_bound_db_connections": connections,
+        "frontend_bound_sqlite_page_cache_bytes": connections
+        * database.SQLITE_PAGE_CACHE_KIB
+        * 1024,
+        "frontend_bound_pending_saves": FrontendSettings.pending_max_items,
+    }
 
 
 def cache_bytes_when_full(max_entries: int, requests: list[str]) -> int:
@@ -158,7 +218,10 @@ async def backend_soak(
         response.raise_for_status()
 
     made = texts(requests)
-    samples, elapsed_s, sent = await run_soak(send, rss, made, max_s)
+    # Sample once the cache holds cache_size segments (and a tenth of the run has gone by, for
+    # the allocator's arenas): what grows after that is not the cache filling.
+    warm_up = max(requests_until_cache_full(made, cache_size), requests // WARM_UP_SHARE)
+    samples, elapsed_s, sent = await run_soak(send, rss, made, max_s, warm_up=warm_up)
     result = plateau(samples)
     metrics = (await client.get("/metrics")).text
     hits = re.search(r"^translation_backend_cache_hits_total (\S+)", metrics, re.M)
@@ -172,9 +235,11 @@ async def backend_soak(
         "soak_rss_mid_bytes": result.rss_mid_bytes,
         "soak_rss_end_bytes": result.rss_end_bytes,
         "soak_rss_samples": result.samples,
+        "soak_warm_up_requests": warm_up,
         "soak_cache_hits": float(hits.group(1)) if hits else None,
         "soak_cache_misses": float(misses.group(1)) if misses else None,
         "cache_size_setting": cache_size,
+        **backend_bounds(cache_size),
         "cache_full_bytes_est": cache_bytes_when_full(cache_size, made),
         "cache_full_bytes_est_default_10000": cache_bytes_when_full(10_000, made),
     }
@@ -183,15 +248,22 @@ async def backend_soak(
 async def frontend_soak(base_url: str, rss: Callable[[], int], requests: int, max_s: float) -> dict:
     """Stream `requests` texts through the frontend (max_s at most); return its plateau."""
     limits = httpx.Limits(max_connections=CLIENTS * 2, max_keepalive_connections=CLIENTS * 2)
+    # The frontend's bounded holders (its pool's connections, their page caches, SQLAlchemy's
+    # statement cache, the rate limiter's table for this one client) fill within the first few
+    # hundred streams; the same share as the backend's is left out before sampling.
+    warm_up = requests // WARM_UP_SHARE
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         send = await frontend_streams(client)
-        samples, elapsed_s, sent = await run_soak(send, rss, texts(requests, seed=61), max_s)
+        made = texts(requests, seed=61)
+        samples, elapsed_s, sent = await run_soak(send, rss, made, max_s, warm_up=warm_up)
     result = plateau(samples)
     return {
         "frontend_soak_requests": sent,
         "frontend_soak_s": elapsed_s,
+        "frontend_warm_up_requests": warm_up,
         "frontend_growth_second_half_pct": result.growth_second_half_pct,
         "frontend_growth_whole_pct": result.growth_whole_pct,
         "frontend_rss_mid_bytes": result.rss_mid_bytes,
         "frontend_rss_end_bytes": result.rss_end_bytes,
+        **frontend_bounds(),
     }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from benchmarks import report, soak
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # --- soak ---
@@ -75,6 +75,36 @@ async def test_run_soak_stops_at_its_time_bound() -> None:
     _, elapsed_s, count = await soak.run_soak(send, lambda: 1, ["x"] * 10_000, max_s=0.3)
     assert count < 10_000
     assert elapsed_s < 2
+
+
+async def test_run_soak_samples_only_after_its_warm_up() -> None:
+    """RSS is read only once warm_up requests have been answered (here: rss() is that count)."""
+    answered: list[str] = []
+
+    async def send(text: str) -> None:
+        await asyncio.sleep(0.001)
+        answered.append(text)
+
+    samples, _, count = await soak.run_soak(
+        send, lambda: len(answered), [f"t{i}" for i in range(300)], max_s=60, warm_up=200
+    )
+    assert count == 300
+    assert samples
+    assert min(samples) >= 200
+
+
+@settings(deadline=None)  # builds 400 texts per example: slow on a loaded machine, not wrong
+@given(st.integers(1, 300))
+def test_the_warm_up_ends_once_the_cache_could_be_full(entries: int) -> None:
+    """requests_until_cache_full: the shortest prefix holding `entries` distinct sentences."""
+    made = soak.texts(400)
+
+    def distinct(prefix: list[str]) -> int:
+        return len({s for text in prefix for s in re.split(r"(?<=\.) ", text)})
+
+    count = soak.requests_until_cache_full(made, entries)
+    assert distinct(made[:count]) >= entries
+    assert distinct(made[: count - 1]) < entries
 
 
 def test_a_full_cache_is_measured_bigger_with_more_entries() -> None:

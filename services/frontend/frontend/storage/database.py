@@ -25,6 +25,12 @@ _PROGRESS_EVERY_OPCODES = 10_000
 #: a console statement that sorts or builds too much fails with "out of memory" instead of
 #: growing the frontend. The app's own connections need a few MiB.
 SQLITE_HARD_HEAP_LIMIT_BYTES = 128 * 1024 * 1024
+#: Page cache of each of the application's SQLite connections, in KiB (PRAGMA cache_size = -N).
+#: Every pooled connection keeps its own cache, which fills as the file grows: the pool's bound
+#: times this is what SQLite's page caches can hold, instead of a default nobody chose.
+SQLITE_PAGE_CACHE_KIB = 1024
+#: The application's pool: connections kept open, and how many more it may open at a peak.
+APP_POOL_SIZE, APP_MAX_OVERFLOW = 5, 5
 #: Columns of a console result (SQLITE_LIMIT_COLUMN): a row is at most this many values.
 SQLITE_CONSOLE_MAX_COLUMNS = 100
 # The default longest value of a console connection: enough for the longest stored text.
@@ -39,8 +45,8 @@ def is_sqlite(url: str | URL) -> bool:
 def create_engine(
     url: str | URL,
     *,
-    pool_size: int = 5,
-    max_overflow: int = 5,
+    pool_size: int = APP_POOL_SIZE,
+    max_overflow: int = APP_MAX_OVERFLOW,
     pool_recycle_s: int = 280,
     pool_timeout_s: float = 10.0,
     connect_timeout_s: float = 5.0,
@@ -50,9 +56,22 @@ def create_engine(
     if is_sqlite(parsed):
         _ensure_sqlite_directory(parsed)
         # sqlite3's `timeout` is how long a statement waits for another connection's lock.
-        return create_async_engine(
-            parsed, pool_pre_ping=True, connect_args={"timeout": connect_timeout_s}
+        # The pool is bounded as for MySQL (SQLAlchemy's default allows 15 connections, each an
+        # aiosqlite thread with its own page cache).
+        # An in-memory database gets SQLAlchemy's StaticPool: one connection, no pool to bound.
+        pool = {
+            "pool_size": pool_size,
+            "max_overflow": max_overflow,
+            "pool_timeout": pool_timeout_s,
+        }
+        engine = create_async_engine(
+            parsed,
+            pool_pre_ping=True,
+            connect_args={"timeout": connect_timeout_s},
+            **({} if _in_memory(parsed) else pool),
         )
+        event.listen(engine.sync_engine, "connect", _bound_sqlite_page_cache)
+        return engine
     return create_async_engine(
         _with_utf8mb4(parsed),
         pool_size=pool_size,
@@ -89,6 +108,9 @@ def create_readonly_engine(
     if is_sqlite(parsed):
         engine = create_async_engine(
             _sqlite_readonly_url(parsed),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
             pool_pre_ping=True,
             pool_recycle=pool_recycle_s,
             connect_args={
@@ -122,6 +144,23 @@ def _ensure_sqlite_directory(url: URL) -> None:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _in_memory(url: URL) -> bool:
+    """Tell whether an SQLite URL names an in-memory database."""
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or url.query.get("mode") == "memory"
+    )
+
+
+def _bound_sqlite_page_cache(dbapi_connection: Any, _connection_record: Any) -> None:
+    """Cap a fresh application connection's page cache at SQLITE_PAGE_CACHE_KIB."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}")
+    cursor.close()
 
 
 def _sqlite_readonly_url(url: URL) -> URL:
