@@ -224,7 +224,12 @@ class Translator:
         misses = [key for key in misses if key not in own]
         if misses:
             submitted = self._scheduler.submit(
-                request_id, [list(key) for key in misses], continuing=progress.planned > 0
+                request_id,
+                [list(key) for key in misses],
+                continuing=progress.planned > 0,
+                # A long text's first chunk is small, but its first segment is what the reader
+                # waits for: it must not go out in a full batch with the chunks after it.
+                more_to_come=chunk.tail is None,
             )
             own.update(zip(misses, submitted, strict=True))
             progress.futures.extend(submitted)
