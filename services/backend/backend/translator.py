@@ -169,9 +169,12 @@ class Translator:
                     index += 1
                 held = got
         finally:
+            # Cancel everything before the first await: under an anyio cancel scope (Starlette
+            # cancels a streaming response's task group when the client disconnects) every await
+            # here raises CancelledError again, and nothing after it would run.
             producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
             _release(progress.futures)
+            await asyncio.gather(producer, return_exceptions=True)
 
     async def _text(self, item: _Item) -> str:
         """Return an item's prefix and translation, caching a fresh translation."""
