@@ -91,6 +91,10 @@ test-cluster: install system-deps $(TINY_MODEL)/config.json ## Deploy the real s
 bench: install ## Measure engine, service and fairness figures on the random opus-mt-shaped model
 	$(BIN)/python services/backend/benchmarks/run.py
 
+.PHONY: bench-first-segment
+bench-first-segment: install ## Only make bench's first-segment figures (a 1,000,000-character text's, <= 1 s)
+	$(BIN)/python services/backend/benchmarks/first_segment.py
+
 # bench-gpu: CTranslate2's PyPI wheel loads the CUDA 12 cuBLAS/cuDNN that install-cuda puts into
 # the venv (nvidia-*-cu12 wheels); ld.so finds them through this path (the GPU image: ldconfig).
 CUDA_LIBS = $(shell find $(VENV)/lib -type d -path '*/site-packages/nvidia/*/lib' 2>/dev/null | tr '\n' ':')

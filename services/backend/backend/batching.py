@@ -134,16 +134,23 @@ class BatchScheduler:
         await self.aclose()
 
     def submit(
-        self, request_id: str, token_seqs: Sequence[Sequence[str]], *, continuing: bool = False
+        self,
+        request_id: str,
+        token_seqs: Sequence[Sequence[str]],
+        *,
+        continuing: bool = False,
+        more_to_come: bool = False,
     ) -> list[asyncio.Future[str]]:
         """Queue one request's segments; return one future per segment, in order.
 
         ``continuing``: more of a request submitted earlier, whose first segment is already queued.
+        ``more_to_come``: the first part of a request submitted in parts (a long text planned
+        chunk by chunk): its first segment gets a small batch however few segments this part has.
         """
         if self._task is None or self._arrived is None:
             raise EngineError("the translation service is not running")
         loop = asyncio.get_running_loop()
-        many = len(token_seqs) > self._first_batch_size and not continuing
+        many = (more_to_come or len(token_seqs) > self._first_batch_size) and not continuing
         bucket_of = self._bucket_of
         entries = [
             Entry(

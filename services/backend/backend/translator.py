@@ -169,9 +169,12 @@ class Translator:
                     index += 1
                 held = got
         finally:
+            # Cancel everything before the first await: under an anyio cancel scope (Starlette
+            # cancels a streaming response's task group when the client disconnects) every await
+            # here raises CancelledError again, and nothing after it would run.
             producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
             _release(progress.futures)
+            await asyncio.gather(producer, return_exceptions=True)
 
     async def _text(self, item: _Item) -> str:
         """Return an item's prefix and translation, caching a fresh translation."""
@@ -224,7 +227,12 @@ class Translator:
         misses = [key for key in misses if key not in own]
         if misses:
             submitted = self._scheduler.submit(
-                request_id, [list(key) for key in misses], continuing=progress.planned > 0
+                request_id,
+                [list(key) for key in misses],
+                continuing=progress.planned > 0,
+                # A long text's first chunk is small, but its first segment is what the reader
+                # waits for: it must not go out in a full batch with the chunks after it.
+                more_to_come=chunk.tail is None,
             )
             own.update(zip(misses, submitted, strict=True))
             progress.futures.extend(submitted)

@@ -124,29 +124,3 @@ async def rss_growth_pct(
     await run(workload.short(requests))
     after = rss()
     return (after - before) / before * 100, before, after
-
-
-def long_text(chars: int) -> str:
-    """Return a text of exactly `chars` characters: paragraphs of distinct German sentences."""
-    paragraphs, size, number = [], 0, 0
-    while size < chars:
-        sentences = [f"Der Satz Nummer {number + i} steht in diesem langen Text." for i in range(8)]
-        number += 8
-        paragraphs.append(" ".join(sentences))
-        size += len(paragraphs[-1]) + 2
-    return "\n\n".join(paragraphs)[:chars]
-
-
-async def first_segment_of_long_text(client: httpx.AsyncClient, chars: int) -> float:
-    """Return the seconds until the first segment of a `chars`-character text streams back.
-
-    Leaving the stream then closes the connection, which cancels the rest of the text.
-    """
-    payload = {"text": long_text(chars)}
-    started = time.perf_counter()
-    async with client.stream("POST", STREAM, json=payload) as response:
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if "index" in json.loads(line):
-                return time.perf_counter() - started
-    return float("nan")

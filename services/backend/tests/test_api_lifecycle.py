@@ -1,23 +1,20 @@
-"""Start-up, readiness, engine failures and client disconnects, with the fake engine."""
+"""Start-up, readiness and engine failures with the fake engine (see test_stream_disconnect.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from backend.config import Settings
 from backend.main import create_app
 from backend.model_store import ModelNotFound, not_found
 
-from testkit.servers import free_port
 from testkit.waiting import until, until_ready
 
 
@@ -116,43 +113,3 @@ async def test_engine_failure_is_a_json_500_and_a_stream_error_line(
         streamed = await client.post("/v1/translate/stream", json={"text": "drei. vier."})
         last = json.loads(streamed.text.splitlines()[-1])
         assert last == {"done": False, "error": "the translation engine failed; retry later"}
-
-
-async def test_client_disconnect_cancels_the_remaining_segments(
-    settings: Settings, fake_engine: Any
-) -> None:
-    """Closing a stream after its first line stops the rest of the document reaching the engine."""
-    segments = 200
-    paced = threading.Event()
-    original = fake_engine.translate_batch
-
-    def slow(batch: list[list[str]]) -> list[str]:
-        paced.wait(0.02)  # pace the engine so the document cannot finish before the disconnect
-        return original(batch)
-
-    fake_engine.translate_batch = slow
-    app = create_app(
-        settings.model_copy(update={"max_batch_size": 1, "first_batch_size": 1, "cache_size": 0}),
-        engine_factory=lambda _: fake_engine,
-    )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    serving = asyncio.create_task(server.serve())
-    try:
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-            await until(lambda: server.started)
-            await until_ready(client)
-            text = " ".join(f"satz {i}." for i in range(segments))
-            async with client.stream("POST", "/v1/translate/stream", json={"text": text}) as resp:
-                async for line in resp.aiter_lines():
-                    assert json.loads(line)["index"] == 0
-                    break
-            # The response is closed: the server notices, the translator cancels the rest.
-            state = app.state.backend
-            await until(lambda: state._scheduler.queue_depth == 0)
-            translated = sum(len(batch) for batch in fake_engine.batches) - 1  # minus warm-up
-            assert translated < segments / 2
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, timeout=15)

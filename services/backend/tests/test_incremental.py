@@ -10,10 +10,41 @@ import backend.segmentation as segmentation
 import pytest
 from backend.batching import BatchScheduler
 from backend.cache import TranslationCache
+from backend.config import Settings
 from backend.segmentation import Segment, iter_segments
-from backend.translator import INCREMENTAL_CHARS, Translator
+from backend.translator import CHUNK_SEGMENTS, FIRST_CHUNK_SEGMENTS, INCREMENTAL_CHARS, Translator
 
 LONG_TEXT = "\n".join(f"Das ist Satz Nummer {i} hier." for i in range(3000))
+#: `make bench`'s first_segment_1m_s text size (MAX_TEXT_CHARS' default).
+MILLION = 1_000_000
+
+
+def paragraphs(chars: int) -> str:
+    """Return a text of exactly chars characters: paragraphs of eight distinct sentences."""
+    lines, size, number = [], 0, 0
+    while size < chars:
+        lines.append(" ".join(f"Der Satz {number + i} steht hier." for i in range(8)))
+        number += 8
+        size += len(lines[-1]) + 2
+    return "\n\n".join(lines)[:chars]
+
+
+class HeldSegmenter:
+    """The real segmenter, held after `limit` segments until `go_on` is set; counts what it read."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.go_on = threading.Event()
+        self.segments = 0
+        self.chars = 0
+
+    def __call__(self, text: str) -> Iterator[Segment]:
+        for seg in iter_segments(text):
+            if self.segments == self.limit:
+                assert self.go_on.wait(30), "the test never let segmentation go on"
+            self.segments += 1
+            self.chars += len(seg.prefix) + len(seg.text)
+            yield seg
 
 
 @pytest.fixture
@@ -97,3 +128,52 @@ async def test_a_later_chunk_is_not_taken_for_a_requests_first_segment(fake_engi
             assert not marked & set(later)
     finally:
         fake_engine.gate.set()
+
+
+async def test_a_small_first_part_of_a_long_request_is_marked_as_its_first(fake_engine) -> None:
+    """A first chunk no larger than first_batch_size still gets the small first batch."""
+    fake_engine.gate.clear()  # keep everything queued while we look
+    try:
+        async with BatchScheduler(fake_engine.translate_batch, first_batch_size=4) as scheduler:
+            whole = scheduler.submit("short", [["x"]] * 4)
+            part = scheduler.submit("long", [["y"]] * 4, more_to_come=True)
+            queued = [entry for queue in scheduler._queues.values() for entry in queue]
+            marked = {entry.future for entry in queued if entry.first_of_many}
+            assert part[0] in marked
+            assert not marked & set(whole)
+    finally:
+        fake_engine.gate.set()
+
+
+@pytest.mark.parametrize("chars", [INCREMENTAL_CHARS + 1, MILLION])
+async def test_the_first_segment_does_not_wait_for_the_rest_of_a_long_text(fake_engine, chars):
+    """The work before the first segment streams is bounded, whatever the text's length.
+
+    Segmentation is held once the first two chunks are planned: the first segment must still
+    reach the engine in a batch of at most FIRST_BATCH_SIZE (not a full one with the chunks
+    after it) and stream back, with only those chunks' characters read.
+    """
+    first_batch_size = Settings.model_fields["first_batch_size"].default
+    held = HeldSegmenter(FIRST_CHUNK_SEGMENTS + CHUNK_SEGMENTS)
+    text = paragraphs(chars)
+    # A long max_wait_s: the scheduler forms its first batch only once both chunks are queued,
+    # so a first segment batched with everything queued behind it would show.
+    async with BatchScheduler(
+        fake_engine.translate_batch,
+        max_batch_size=16,
+        first_batch_size=first_batch_size,
+        max_wait_s=30,
+    ) as scheduler:
+        translator = Translator(fake_engine, scheduler, TranslationCache(0), segmenter=held)
+        stream = translator.stream(text, request_id="long")
+        try:
+            first = await asyncio.wait_for(anext(stream), 10)
+            assert (held.segments, held.go_on.is_set()) == (held.limit, False)
+        finally:
+            held.go_on.set()
+            await stream.aclose()
+    assert (first.index, first.text) == (0, "DER SATZ 0 STEHT HIER.")
+    first_batch = fake_engine.batches[0]
+    assert 1 <= len(first_batch) <= first_batch_size
+    assert first_batch[0] == ["Der", "Satz", "0", "steht", "hier."]
+    assert held.chars < INCREMENTAL_CHARS  # the same few chunks for 20 kB as for 1 MB

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from testkit.servers import ServerProcess, free_port, idle_connection_survives, python_env
+from testkit.raw_http import idle_connection_survives
+from testkit.servers import ServerProcess, free_port, python_env
 
 #: Short, so that the tests are quick; the load on a shared machine still fits in the margins.
 HEAD_TIMEOUT_S = 1.5
