@@ -29,7 +29,7 @@ def frontend_settings(backend_url: str, tmp_path) -> Settings:
         environment="development",  # no operator accounts needed: the stream is public
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'translations.db'}",
         backend_url=backend_url,
-    ).validated()
+    )
 
 
 async def until_ready(client: httpx.AsyncClient) -> None:
