@@ -61,8 +61,11 @@ class Settings:
     backend_url: str = "http://127.0.0.1:8001"
     #: Seconds to wait for a TCP connection to the backend.
     backend_connect_timeout_s: float = 5.0
-    #: Seconds to wait for the next streamed line from the backend before giving up.
+    #: Seconds to wait for a backend answer that is not a stream (documents, /detect).
     backend_read_timeout_s: float = 300.0
+    #: Seconds a translation stream may stay silent before it is resumed on another replica; the
+    #: backend is asked for a heartbeat every third of it, so only a lost replica stays silent.
+    backend_stream_idle_timeout_s: float = 15.0
     #: Requests per translation when the backend stream breaks (resumed after the last segment).
     backend_stream_attempts: int = 3
     #: Source and target language sent to the backend.
@@ -144,6 +147,7 @@ class Settings:
             backend_url=text.str("BACKEND_URL", cls.backend_url).rstrip("/"),
             backend_connect_timeout_s=text.float("BACKEND_CONNECT_TIMEOUT_S", 5.0),
             backend_read_timeout_s=text.float("BACKEND_READ_TIMEOUT_S", 300.0),
+            backend_stream_idle_timeout_s=text.float("BACKEND_STREAM_IDLE_TIMEOUT_S", 15.0),
             backend_stream_attempts=text.int("BACKEND_STREAM_ATTEMPTS", 3),
             source_lang=text.str("SOURCE_LANG", cls.source_lang),
             target_lang=text.str("TARGET_LANG", cls.target_lang),
@@ -208,7 +212,12 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.upper()} must be at least 1")
-        for name in ("translate_rate_per_s", "query_rate_per_s", "login_max_lockout_s"):
+        for name in (
+            "translate_rate_per_s",
+            "query_rate_per_s",
+            "login_max_lockout_s",
+            "backend_stream_idle_timeout_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive")
         for cidr in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):

@@ -95,7 +95,10 @@ async def open_resources(settings: Settings) -> Resources:
     pending = PendingSaves(repository, max_items=settings.pending_max_items)
     await pending.start()
     backend = BackendClient(
-        http, source_lang=settings.source_lang, target_lang=settings.target_lang
+        http,
+        source_lang=settings.source_lang,
+        target_lang=settings.target_lang,
+        stream_idle_timeout_s=settings.backend_stream_idle_timeout_s,
     )
     translating = Translating(
         backend,
