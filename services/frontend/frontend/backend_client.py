@@ -151,11 +151,11 @@ class BackendClient:
         self._http = http
         self._source_lang = source_lang
         self._target_lang = target_lang
-        # httpx's read timeout is per read, i.e. an idle timeout; the client's own (long) one
-        # stays for answers that come whole.
-        self._stream_timeout = httpx.Timeout(
-            stream_idle_timeout_s, connect=http.timeout.connect
-        )
+        # httpx's read timeout is per read, i.e. an idle timeout. The stream and the calls that
+        # answer at once (/detect, /readyz) use it: a replica that stays silent that long is lost
+        # (a powered-off node sends no reset), and the client's own long read timeout would
+        # keep the user waiting for it. Documents keep the client's.
+        self._idle_timeout = httpx.Timeout(stream_idle_timeout_s, connect=http.timeout.connect)
         self._heartbeat_s = f"{stream_idle_timeout_s / HEARTBEATS_PER_IDLE_TIMEOUT:g}"
         # Every replica serves the same model, so one answer holds for the process' lifetime.
         self._model_info: tuple[str, str] | None = None
@@ -172,7 +172,7 @@ class BackendClient:
                 HEARTBEAT_HEADER: self._heartbeat_s,
                 "content-type": "application/json",
             },
-            timeout=self._stream_timeout,
+            timeout=self._idle_timeout,
         )
         try:
             response = await self._http.send(request, stream=True)
@@ -196,6 +196,7 @@ class BackendClient:
                 "/detect",
                 json={"q": text[:DETECT_SAMPLE_CHARS]},
                 headers={REQUEST_ID_HEADER: request_id},
+                timeout=self._idle_timeout,
             )
             best = response.json()[0] if response.status_code == httpx.codes.OK else None
             return (str(best["language"]), float(best["confidence"])) if best else None
@@ -205,7 +206,7 @@ class BackendClient:
     async def ready(self) -> bool:
         """Tell whether the backend answers its readiness probe."""
         try:
-            response = await self._http.get("/readyz")
+            response = await self._http.get("/readyz", timeout=self._idle_timeout)
         except httpx.HTTPError:
             return False
         return response.status_code == httpx.codes.OK
@@ -214,7 +215,7 @@ class BackendClient:
         """Return (model, engine) from the backend's /readyz, cached once known; blanks if not."""
         if self._model_info is None:
             try:
-                response = await self._http.get("/readyz")
+                response = await self._http.get("/readyz", timeout=self._idle_timeout)
                 body = response.json() if response.status_code == httpx.codes.OK else {}
             except (httpx.HTTPError, ValueError):
                 return ("", "")

@@ -141,3 +141,29 @@ async def test_the_stream_asks_for_a_heartbeat_every_third_of_its_idle_timeout()
     async with FakeReplicas([WHOLE]) as replicas:
         await translate(replicas.url, idle_timeout_s=1.5)
     assert replicas.headers[0][HEARTBEAT_HEADER.lower()] == "0.5"
+
+
+async def test_detect_on_a_silent_replica_gives_up_after_the_idle_timeout() -> None:
+    """/detect is a hint: a lost replica costs the idle timeout, not the long read timeout."""
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(60, connect=5)) as http:
+            backend = BackendClient(
+                http, source_lang="de", target_lang="en", stream_idle_timeout_s=0.5
+            )
+            started = time.monotonic()
+            detected = await backend.detect("Hallo Welt.", request_id="req-2")
+            took_s = time.monotonic() - started
+            assert await backend.ready() is False
+    finally:
+        server.close()
+    assert detected is None
+    assert took_s < 5, f"took {took_s:.1f}s"
