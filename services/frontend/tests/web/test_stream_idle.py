@@ -15,6 +15,8 @@ from frontend.resuming import ResumingStream
 TEXTS = ["Eins. ", "Zwei. ", "Drei."]
 # Silence as a powered-off node keeps it: no byte, no FIN, no reset.
 SILENT = None
+# A replica that exits mid-chunk: half a chunk, then the connection closes (FIN).
+CUT = b"cut"
 Step = tuple[float, bytes | None]
 
 
@@ -30,8 +32,8 @@ WHOLE: list[Step] = [(0.0, segment(0) + segment(1) + segment(2) + DONE)]
 class FakeReplicas:
     """An HTTP/1.1 backend on loopback: the n-th stream request is answered by plans[n].
 
-    A plan is a list of (pause_s, bytes) steps sent as chunks; bytes None stops sending and
-    holds the connection open for ever.
+    A plan is a list of (pause_s, bytes) steps sent as chunks; SILENT stops sending and holds
+    the connection open for ever, CUT sends half a chunk and closes the connection.
     """
 
     def __init__(self, plans: Sequence[list[Step]]) -> None:
@@ -86,6 +88,10 @@ class FakeReplicas:
                 await asyncio.sleep(pause_s)
                 if data is SILENT:
                     await asyncio.Event().wait()
+                if data is CUT:
+                    writer.write(b"40\r\n" + b'{"index": 1, "to')
+                    await writer.drain()
+                    return
                 writer.write(b"%x\r\n%s\r\n" % (len(data), data))
                 await writer.drain()
             writer.write(b"0\r\n\r\n")
@@ -115,6 +121,14 @@ async def test_a_replica_gone_silent_mid_stream_is_left_after_the_idle_timeout()
     assert texts == TEXTS
     assert len(replicas.headers) == 2
     assert 0.5 <= took_s < 5, f"took {took_s:.1f}s"
+
+
+async def test_a_stream_cut_mid_chunk_by_a_stopping_replica_is_resumed_on_the_next() -> None:
+    """An incomplete chunked read after one segment: reopened, the rest comes once, in order."""
+    async with FakeReplicas([[(0.0, segment(0)), (0.0, CUT)], WHOLE]) as replicas:
+        texts, _ = await translate(replicas.url, idle_timeout_s=5)
+    assert texts == TEXTS
+    assert len(replicas.headers) == 2
 
 
 async def test_a_replica_silent_before_its_first_line_is_left_too() -> None:
