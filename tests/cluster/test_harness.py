@@ -77,6 +77,16 @@ def test_outcomes_count_only_requests_started_after_a_moment() -> None:
     assert outcomes.after(3.5) == (1, 0)
 
 
+def test_outcomes_name_the_requests_in_flight_at_a_moment_slowest_first() -> None:
+    """Only requests running at the moment count, with how long each took."""
+    outcomes = Outcomes()
+    outcomes.add(1.0, None, took_s=0.5)  # over before
+    outcomes.add(2.0, None, took_s=2.0)
+    outcomes.add(2.5, None, took_s=17.0)
+    outcomes.add(3.5, None, took_s=1.0)  # started after
+    assert outcomes.in_flight_at(3.0) == [17.0, 2.0]
+
+
 def test_a_check_is_recorded_as_passed_or_failed_with_its_figures() -> None:
     """The summary says PASS with the figures, or FAIL with the figures and the first error line."""
     summary = ClusterSummary()
