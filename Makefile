@@ -69,11 +69,10 @@ lint: install ## Lint code, YAML, Dockerfiles and workflows
 	$(BIN)/zizmor --offline --min-severity medium .github
 
 .PHONY: test
-test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm, cluster)
+test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
-# Everything, the simulated cluster (make test-cluster) too: tests/cluster runs after tests/swarm
-# (its conftest orders it last), each with its own engine, names and ports.
-	$(BIN)/pytest --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
+# Not yet the simulated cluster (make test-cluster): it has not proven itself reliable in CI.
+	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm
