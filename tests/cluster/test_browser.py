@@ -48,7 +48,7 @@ def test_browser_translates_through_a_manager_with_backends_on_other_nodes(
         page.fill("#source-text", "\n\n".join(PARAGRAPHS))
         page.click("#translate-button")
         page.wait_for_selector("#status a", timeout=STREAM_TIMEOUT_MS)
-        output = page.text_content("#translation") or ""
+        output = page.text_content("#translation-pane") or ""
         paragraphs = [part for part in output.split("\n\n") if part.strip()]
         assert len(paragraphs) == len(PARAGRAPHS), f"got {len(paragraphs)} paragraphs: {output!r}"
         status = page.text_content("#status") or ""

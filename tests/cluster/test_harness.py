@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.cluster.diagnostics import is_problem
 from tests.cluster.network import port_name
 from tests.cluster.nodes import daemon_config
 from tests.cluster.registry import config_text
@@ -77,6 +78,16 @@ def test_outcomes_count_only_requests_started_after_a_moment() -> None:
     assert outcomes.after(3.5) == (1, 0)
 
 
+def test_outcomes_name_the_requests_in_flight_at_a_moment_slowest_first() -> None:
+    """Only requests running at the moment count, with how long each took."""
+    outcomes = Outcomes()
+    outcomes.add(1.0, None, took_s=0.5)  # over before
+    outcomes.add(2.0, None, took_s=2.0)
+    outcomes.add(2.5, None, took_s=17.0)
+    outcomes.add(3.5, None, took_s=1.0)  # started after
+    assert outcomes.in_flight_at(3.0) == [17.0, 2.0]
+
+
 def test_a_check_is_recorded_as_passed_or_failed_with_its_figures() -> None:
     """The summary says PASS with the figures, or FAIL with the figures and the first error line."""
     summary = ClusterSummary()
@@ -93,3 +104,14 @@ def test_a_check_is_recorded_as_passed_or_failed_with_its_figures() -> None:
     lines = summary.lines()
     assert "PASS good: 42 requests" in lines
     assert "FAIL bad: 1 failed; failed: 1 failed of 9" in lines
+
+
+def test_diagnostics_pick_warnings_errors_and_cut_requests_from_container_logs() -> None:
+    """Warnings, errors, cut (OriginStatus 0) and 5xx answers are kept; the rest is noise."""
+    assert is_problem('{"level": "WARNING", "message": "backend stream failed"}')
+    assert is_problem('{"level": "error", "message": "Health check failed."}')
+    assert is_problem('{"OriginStatus": 0, "DownstreamStatus": 200}')
+    assert is_problem('{"OriginStatus": 502, "DownstreamStatus": 502}')
+    assert not is_problem('{"OriginStatus": 200, "DownstreamStatus": 200}')
+    assert not is_problem('{"level": "INFO", "message": "request"}')
+    assert not is_problem("plain text")

@@ -1,6 +1,7 @@
 """GPU nodes going away under load: a power cut, a drain, and a rolling update of the backends
-across the GPU nodes. A drain and an update fail no request; after a power cut every request
-started once Traefik has noticed succeeds (those in flight on the lost node are counted).
+across the GPU nodes. None of them may fail a request (the drain's rare cut is still open: its
+xfail); a power cut delays the translations in flight on the lost node by the frontend's stream
+idle timeout, within a bound.
 
 Three GPU nodes with one GPU each and two backends: there is always a free GPU node for the
 backend of the node that goes away, and every test starts from "two backends, two GPU nodes".
@@ -17,7 +18,7 @@ from tests.cluster.marks import CLUSTER_MARKS
 from tests.cluster.summary import ClusterSummary
 from tests.cluster.tasks import Task, stable_tasks
 from tests.cluster.topology import gpu_nodes
-from tests.cluster.traffic import AFTER_LOSS_GRACE_S, page_load
+from tests.cluster.traffic import FAILOVER_BOUND_S, page_load
 from tests.swarm.cli import docker
 from tests.swarm.stack import Stack
 
@@ -46,14 +47,14 @@ def node_state(cluster: Cluster, name: str) -> tuple[str, str]:
     raise AssertionError(f"{name} is not in `docker node ls`")
 
 
-def test_cutting_a_gpu_nodes_power_moves_its_backend_and_later_requests_succeed(
+def test_cutting_a_gpu_nodes_power_moves_its_backend_and_fails_no_request(
     deployed: Stack, cluster: Cluster, entrypoints: dict[str, str], cluster_summary: ClusterSummary
 ) -> None:
-    """Power off a backend's GPU node under load: the free GPU node takes over.
+    """Power off a backend's GPU node under load: the free GPU node takes over, 0 failed.
 
-    Every request started AFTER_LOSS_GRACE_S after the cut succeeds. Requests in flight on the
-    lost node hang (a powered-off host sends no reset) and are counted, not excused silently:
-    the summary shows them.
+    A powered-off host sends no reset: the translations in flight on it fall silent, and the
+    frontend resumes them elsewhere after its stream idle timeout (heartbeats tell a busy
+    replica from a lost one), each within FAILOVER_BOUND_S.
     """
     with cluster_summary.check("GPU node powered off under load") as figures:
         _, victim, free = two_backends(deployed)
@@ -70,17 +71,19 @@ def test_cutting_a_gpu_nodes_power_moves_its_backend_and_later_requests_succeed(
                 after, _, _ = two_backends(deployed)
                 moved_s = time.monotonic() - lost_at
                 load.wait_for_requests(load.report.sent + 10)
-            sent_after, failed_after = load.after_loss(lost_at)
+            in_flight = load.outcomes.in_flight_at(lost_at)
+            slowest_s = max(load.outcomes.durations_after(lost_at), default=0.0)
             figures.append(
                 f"{victim} down after {down_s:.1f}s, backend on {free} after {moved_s:.1f}s"
             )
             figures.append(
-                f"{failed_after} failed of {sent_after} started {AFTER_LOSS_GRACE_S:.0f}s or more "
-                f"after the cut; all requests: {load.report.summary()}"
+                f"{len(in_flight)} in flight at the cut, done in "
+                f"{', '.join(f'{s:.1f}s' for s in in_flight) or '-'}; slowest request after "
+                f"the cut {slowest_s:.1f}s (bound {FAILOVER_BOUND_S:.0f}s); {load.report.summary()}"
             )
             assert free in {task.node for task in after}, f"backends on {[t.node for t in after]}"
-            assert sent_after >= 5, f"too few requests after the cut: {sent_after}"
-            assert failed_after == 0, load.report.summary()
+            assert load.report.failed == 0, load.report.summary()
+            assert slowest_s <= FAILOVER_BOUND_S, f"a request took {slowest_s:.1f}s"
         finally:
             boot_s = cluster.nodes[victim].boot()
             wait_until(
@@ -93,9 +96,9 @@ def test_cutting_a_gpu_nodes_power_moves_its_backend_and_later_requests_succeed(
 
 @pytest.mark.xfail(
     strict=False,
-    reason="a drained backend's shutdown sometimes truncates one page stream (client: "
-    "RemoteProtocolError, incomplete chunked read; 1 of ~750 requests in 2 of 3 runs): the "
-    "frontend does not resume that stream. A product defect this check found (docs/operations.md)",
+    reason="about 1 page stream in 4,000 drained requests is cut (client: RemoteProtocolError, "
+    "incomplete chunked read). Traefik's access log: the frontend cut its own answer after the "
+    "backend's stream had come whole; cause not found yet (docs/operations.md)",
 )
 def test_draining_a_gpu_node_moves_its_backend_without_failed_requests(
     deployed: Stack, cluster: Cluster, entrypoints: dict[str, str], cluster_summary: ClusterSummary

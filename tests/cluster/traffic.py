@@ -30,23 +30,43 @@ def first_translation(base_url: str) -> str | None:
 AFTER_LOSS_GRACE_S = 10.0
 
 
+# A translation in flight on a GPU node that loses its power: the frontend's stream idle
+# timeout (BACKEND_STREAM_IDLE_TIMEOUT_S, 15 s) notices the silence and resumes it on a live
+# backend. Up to two silent waits (its /detect and its stream, or a retry that reached a Traefik
+# which had not dropped the lost replica yet: 30.4 s on a machine at load 36), plus margin.
+FAILOVER_BOUND_S = 50.0
+
+
 @dataclass
 class Outcomes:
-    """When each request of a load started and whether it failed (for failures after an event)."""
+    """When each request of a load started, how long it took and whether it failed."""
 
-    records: list[tuple[float, str | None]] = field(default_factory=list)
+    records: list[tuple[float, float, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, started: float, problem: str | None) -> None:
+    def add(self, started: float, problem: str | None, *, took_s: float = 0.0) -> None:
         """Record one request."""
         with self.lock:
-            self.records.append((started, problem))
+            self.records.append((started, took_s, problem))
 
     def after(self, moment: float) -> tuple[int, int]:
         """Return (sent, failed) of the requests started after moment (time.monotonic())."""
         with self.lock:
-            later = [problem for started, problem in self.records if started > moment]
+            later = [problem for started, _, problem in self.records if started > moment]
         return len(later), sum(1 for problem in later if problem is not None)
+
+    def durations_after(self, moment: float) -> list[float]:
+        """Return how long each request took that was running at moment or started after it."""
+        with self.lock:
+            return [took for started, took, _ in self.records if started + took > moment]
+
+    def in_flight_at(self, moment: float) -> list[float]:
+        """Return how long each request that was running at moment took, slowest first."""
+        with self.lock:
+            running = [
+                took for started, took, _ in self.records if started <= moment < started + took
+            ]
+        return sorted(running, reverse=True)
 
 
 def detailed_problem(translator: Translator, text: str) -> str | None:
@@ -72,7 +92,7 @@ class PageLoad(BackgroundLoad):
             def request(number: int) -> str | None:
                 started = time.monotonic()
                 problem = detailed_problem(translator, f"Satz Nummer {number}. Das Wetter ist.")
-                self.outcomes.add(started, problem)
+                self.outcomes.add(started, problem, took_s=time.monotonic() - started)
                 return problem
 
             return request

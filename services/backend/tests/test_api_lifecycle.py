@@ -113,3 +113,47 @@ async def test_engine_failure_is_a_json_500_and_a_stream_error_line(
         streamed = await client.post("/v1/translate/stream", json={"text": "drei. vier."})
         last = json.loads(streamed.text.splitlines()[-1])
         assert last == {"done": False, "error": "the translation engine failed; retry later"}
+
+
+async def test_stream_sends_blank_heartbeat_lines_while_a_segment_is_translated(
+    settings: Settings, fake_engine: Any
+) -> None:
+    """With X-Stream-Heartbeat-S, a held segment is preceded by blank lines; without, none."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        fake_engine.gate.clear()
+
+        async def release_later() -> None:
+            await asyncio.sleep(0.5)
+            fake_engine.gate.set()
+
+        releasing = asyncio.create_task(release_later())
+        headers = {"X-Stream-Heartbeat-S": "0.1"}
+        beating = await client.post(
+            "/v1/translate/stream", json={"text": "Hallo Welt."}, headers=headers
+        )
+        await releasing
+        plain = await client.post("/v1/translate/stream", json={"text": "Guten Tag."})
+    lines = beating.text.split("\n")
+    first_segment = next(i for i, line in enumerate(lines) if line.strip())
+    assert first_segment >= 1, f"no heartbeat before the held segment: {lines}"
+    assert set(lines[:first_segment]) == {""}
+    assert [json.loads(line)["text"] for line in lines if '"index"' in line] == ["HALLO WELT."]
+    assert json.loads([line for line in lines if line.strip()][-1])["done"] is True
+    assert "" not in plain.text.split("\n")[:-1], "heartbeats nobody asked for"
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "nan", "100000"])
+async def test_stream_refuses_a_heartbeat_interval_out_of_bounds(
+    settings: Settings, fake_engine: Any, value: str
+) -> None:
+    """An unusable X-Stream-Heartbeat-S is a 400 that names the header, not a silent default."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        response = await client.post(
+            "/v1/translate/stream",
+            json={"text": "Hallo."},
+            headers={"X-Stream-Heartbeat-S": value},
+        )
+    assert response.status_code == 400
+    assert "X-Stream-Heartbeat-S" in response.json()["detail"]

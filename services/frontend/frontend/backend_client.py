@@ -15,6 +15,12 @@ STREAM_PATH = "/v1/translate/stream"
 #: How much of a text /detect sees: its start tells the language; all of it would cost time.
 DETECT_SAMPLE_CHARS = 2_000
 REQUEST_ID_HEADER = "X-Request-ID"
+#: Asks the backend for a blank line after this many seconds without one (backend/heartbeats.py).
+HEARTBEAT_HEADER = "X-Stream-Heartbeat-S"
+#: Heartbeats per idle timeout: one late or lost heartbeat does not yet count as a dead replica.
+HEARTBEATS_PER_IDLE_TIMEOUT = 3
+#: Seconds a stream may stay silent when BackendClient is given no idle timeout.
+DEFAULT_STREAM_IDLE_TIMEOUT_S = 15.0
 
 
 class BackendError(Exception):
@@ -34,10 +40,13 @@ class BackendUnavailable(BackendError):
 
 
 class BackendStalled(BackendUnavailable):
-    """The backend stopped sending mid-stream for the whole read timeout (503)."""
+    """The backend sent nothing, not even a heartbeat, for the stream's idle timeout (503).
 
-    # Already waited BACKEND_READ_TIMEOUT_S: another full wait would leave the user hanging.
-    retryable = False
+    A replica that translates sends heartbeats; silence means its node is gone (a powered-off
+    host sends no reset), so another replica may well finish the translation.
+    """
+
+    retryable = True
 
 
 class BackendFailed(BackendError):
@@ -131,10 +140,23 @@ class BackendStream:
 class BackendClient:
     """Open streamed translations on the backend through one shared httpx.AsyncClient."""
 
-    def __init__(self, http: httpx.AsyncClient, *, source_lang: str, target_lang: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        source_lang: str,
+        target_lang: str,
+        stream_idle_timeout_s: float = DEFAULT_STREAM_IDLE_TIMEOUT_S,
+    ) -> None:
         self._http = http
         self._source_lang = source_lang
         self._target_lang = target_lang
+        # httpx's read timeout is per read, i.e. an idle timeout. The stream and the calls that
+        # answer at once (/detect, /readyz) use it: a replica that stays silent that long is lost
+        # (a powered-off node sends no reset), and the client's own long read timeout would
+        # keep the user waiting for it. Documents keep the client's.
+        self._idle_timeout = httpx.Timeout(stream_idle_timeout_s, connect=http.timeout.connect)
+        self._heartbeat_s = f"{stream_idle_timeout_s / HEARTBEATS_PER_IDLE_TIMEOUT:g}"
         # Every replica serves the same model, so one answer holds for the process' lifetime.
         self._model_info: tuple[str, str] | None = None
 
@@ -145,7 +167,12 @@ class BackendClient:
             "POST",
             STREAM_PATH,
             content=_chunked(json.dumps(body).encode()),
-            headers={REQUEST_ID_HEADER: request_id, "content-type": "application/json"},
+            headers={
+                REQUEST_ID_HEADER: request_id,
+                HEARTBEAT_HEADER: self._heartbeat_s,
+                "content-type": "application/json",
+            },
+            timeout=self._idle_timeout,
         )
         try:
             response = await self._http.send(request, stream=True)
@@ -169,6 +196,7 @@ class BackendClient:
                 "/detect",
                 json={"q": text[:DETECT_SAMPLE_CHARS]},
                 headers={REQUEST_ID_HEADER: request_id},
+                timeout=self._idle_timeout,
             )
             best = response.json()[0] if response.status_code == httpx.codes.OK else None
             return (str(best["language"]), float(best["confidence"])) if best else None
@@ -178,7 +206,7 @@ class BackendClient:
     async def ready(self) -> bool:
         """Tell whether the backend answers its readiness probe."""
         try:
-            response = await self._http.get("/readyz")
+            response = await self._http.get("/readyz", timeout=self._idle_timeout)
         except httpx.HTTPError:
             return False
         return response.status_code == httpx.codes.OK
@@ -187,7 +215,7 @@ class BackendClient:
         """Return (model, engine) from the backend's /readyz, cached once known; blanks if not."""
         if self._model_info is None:
             try:
-                response = await self._http.get("/readyz")
+                response = await self._http.get("/readyz", timeout=self._idle_timeout)
                 body = response.json() if response.status_code == httpx.codes.OK else {}
             except (httpx.HTTPError, ValueError):
                 return ("", "")

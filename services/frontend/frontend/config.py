@@ -46,7 +46,12 @@ class Settings(FetchSettings):
         5.0, description="Seconds to wait for a TCP connection to the backend"
     )
     backend_read_timeout_s: float = Field(
-        300.0, description="Seconds to wait for the next streamed line from the backend"
+        300.0, description="Seconds to wait for a backend answer that is not a stream (documents)"
+    )
+    backend_stream_idle_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds a translation stream may stay silent before it is resumed elsewhere",
     )
     backend_stream_attempts: int = Field(
         3, ge=1, description="Requests per translation when the stream breaks (resumed after it)"

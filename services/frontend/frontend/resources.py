@@ -108,7 +108,10 @@ async def open_resources(settings: Settings) -> Resources:
         await pending.start()
         exits.push_async_callback(pending.stop)
         backend = BackendClient(
-            http, source_lang=settings.source_lang, target_lang=settings.target_lang
+            http,
+            source_lang=settings.source_lang,
+            target_lang=settings.target_lang,
+            stream_idle_timeout_s=settings.backend_stream_idle_timeout_s,
         )
         translating = Translating(
             backend,

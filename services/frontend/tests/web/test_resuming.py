@@ -184,15 +184,34 @@ async def test_a_failed_translation_is_not_retried() -> None:
     assert len(seen) == 1
 
 
-async def test_a_stall_of_the_whole_read_timeout_is_not_retried() -> None:
+async def test_a_stall_of_the_idle_timeout_is_resumed_on_another_attempt() -> None:
+    """A silent replica (its node lost power) is left: the next attempt finishes the text."""
+
     async def stalls() -> AsyncIterator[bytes]:
         yield segment_lines()[0]
-        raise httpx.ReadTimeout("no line for the whole read timeout")
+        raise httpx.ReadTimeout("no line, no heartbeat for the idle timeout")
+
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(200, content=stalls()),
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    texts, stream = await translate(handler)
+    assert texts == TEXTS
+    assert stream.done is not None
+    assert len(seen) == 2
+
+
+async def test_stalls_on_every_attempt_end_as_stalled() -> None:
+    async def stalls() -> AsyncIterator[bytes]:
+        yield segment_lines()[0]
+        raise httpx.ReadTimeout("no line, no heartbeat for the idle timeout")
 
     handler, seen = counting([lambda _: httpx.Response(200, content=stalls())])
     with pytest.raises(BackendStalled):
         await translate(handler)
-    assert len(seen) == 1
+    assert len(seen) == 3
 
 
 async def test_a_break_after_the_done_line_does_not_matter() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
@@ -17,11 +18,18 @@ from backend.api.deps import RequestIdDep, StateDep, TranslatorDep, note
 from backend.api.lt_work import translate_html
 from backend.engines.base import EngineError
 from backend.errors import LanguagePair, check_pair, check_text
+from backend.heartbeats import with_heartbeats
 from backend.service import BackendState
 from backend.translator import Translator
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["translation"])
+
+#: The bounds of X-Stream-Heartbeat-S: more often than 10 times a second only costs bandwidth.
+HEARTBEAT_MIN_S = 0.1
+HEARTBEAT_MAX_S = 3600.0
+#: What a heartbeat is: a blank line, which NDJSON readers (the frontend's too) skip.
+HEARTBEAT = "\n"
 
 #: FastAPI's `responses` for the OpenAPI page: status → its description.
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -100,7 +108,8 @@ async def translate(
             "content": {"application/x-ndjson": {}},
             "description": 'Lines {"index","total","text","source"}, then {"done": true, '
             '"segments", "duration_ms"}; on a failure mid-stream a last line '
-            '{"done": false, "error"}',
+            '{"done": false, "error"}. With X-Stream-Heartbeat-S: N, a blank line after '
+            "every N seconds without a line (for clients with a short idle timeout)",
         },
         **ERRORS,
     },
@@ -112,14 +121,35 @@ async def translate_stream(
     state: StateDep,
     translator: TranslatorDep,
     request_id: RequestIdDep,
+    heartbeat_s: Annotated[str | None, Header(alias="X-Stream-Heartbeat-S")] = None,
 ) -> StreamingResponse:
     """Stream the translation as NDJSON, one line per segment in order, then a done line."""
     _admit(body, state, request)
+    interval_s = _heartbeat_interval_s(heartbeat_s)
     if body.format == "html":
         lines = _html_ndjson(translator, body.text, request_id)
     else:
         lines = _ndjson(translator, body.text, request_id, state, request)
+    if interval_s is not None:
+        lines = with_heartbeats(lines, interval_s=interval_s, beat=HEARTBEAT)
     return StreamingResponse(lines, media_type="application/x-ndjson")
+
+
+def _heartbeat_interval_s(header: str | None) -> float | None:
+    """Return the heartbeat interval a client asked for (None: no heartbeats); 400 if invalid."""
+    if header is None:
+        return None
+    try:
+        interval_s = float(header)
+    except ValueError:
+        interval_s = math.nan
+    if not HEARTBEAT_MIN_S <= interval_s <= HEARTBEAT_MAX_S:
+        raise HTTPException(
+            status_code=400,
+            detail=f"X-Stream-Heartbeat-S must be seconds from {HEARTBEAT_MIN_S} to "
+            f"{HEARTBEAT_MAX_S:.0f}, not {header[:20]!r}",
+        )
+    return interval_s
 
 
 async def _ndjson(
