@@ -49,6 +49,14 @@ async def until(condition: Callable[[], Any], *, timeout_s: float = 10.0) -> Non
         await asyncio.sleep(0.01)
 
 
+async def until_ready(client: httpx.AsyncClient, *, timeout_s: float = 10.0) -> None:
+    """Wait (bounded) until /readyz answers 200, i.e. the warm-up translation is done."""
+    deadline = time.monotonic() + timeout_s
+    while (ready := await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, f"never became ready: {ready.text}"
+        await asyncio.sleep(0.01)
+
+
 async def test_healthz_answers_at_once_and_readyz_waits_for_the_model(
     settings: Settings, fake_engine: Any
 ) -> None:
@@ -67,10 +75,7 @@ async def test_healthz_answers_at_once_and_readyz_waits_for_the_model(
         finally:
             fake_engine.gate.set()
         await until(lambda: fake_engine.batches)  # the warm-up reached the engine
-        for _ in range(500):
-            if (await client.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.01)
+        await until_ready(client)
         body = (await client.post("/v1/translate", json={"text": "hallo welt."})).json()
         assert body["translation"] == "HALLO WELT."
         assert body["engine"] == "fake"
@@ -117,13 +122,9 @@ async def test_engine_failure_is_a_json_500_and_a_stream_error_line(
 ) -> None:
     """A failing engine gives a JSON error (no trace) and ends a stream with an error line."""
     async with in_process(settings, lambda _: fake_engine) as (client, _):
-        await until(lambda: fake_engine.batches)
+        # Fail only once the warm-up is over: a failed warm-up would be a failed start instead.
+        await until_ready(client)
         fake_engine.fail = True
-        await asyncio.sleep(0)
-        for _ in range(500):
-            if (await client.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.01)
         response = await client.post("/v1/translate", json={"text": "eins. zwei."})
         assert response.status_code == 500
         assert "engine failed" in response.json()["detail"]
@@ -157,10 +158,7 @@ async def test_client_disconnect_cancels_the_remaining_segments(
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             await until(lambda: server.started)
-            for _ in range(500):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.01)
+            await until_ready(client)
             text = " ".join(f"satz {i}." for i in range(segments))
             async with client.stream("POST", "/v1/translate/stream", json={"text": text}) as resp:
                 async for line in resp.aiter_lines():
