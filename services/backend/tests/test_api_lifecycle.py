@@ -172,3 +172,34 @@ async def test_client_disconnect_cancels_the_remaining_segments(
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, timeout=15)
+
+
+async def test_unknown_paths_share_the_route_label_other(
+    settings: Settings, fake_engine: Any
+) -> None:
+    """Scanners' and typos' paths never become label values: they all count as route="other"."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        for path in ("/wp-login.php", "/v1/translate/nope", "/.env"):
+            assert (await client.get(path)).status_code == 404
+        metrics = (await client.get("/metrics")).text
+    assert (
+        'translation_backend_request_duration_seconds_count{method="GET",route="other",'
+        'status="404"} 3.0' in metrics
+    )
+    assert "wp-login" not in metrics
+    assert "nope" not in metrics
+
+
+async def test_max_wait_ms_is_milliseconds(settings: Settings, fake_engine: Any) -> None:
+    """MAX_WAIT_MS=300: a lone segment waits 0.3 s for company, not 300 s nor 0.3 ms."""
+    slow = settings.model_copy(update={"max_wait_ms": 300.0, "cache_size": 0})
+    assert slow.max_wait_s == pytest.approx(0.3)
+    async with in_process(slow, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        started = time.monotonic()
+        async with asyncio.timeout(10):
+            response = await client.post("/v1/translate", json={"text": "allein."})
+        waited_s = time.monotonic() - started
+    assert response.status_code == 200
+    assert waited_s >= 0.3
