@@ -95,3 +95,11 @@ def test_sqlite_console_uses_the_same_file_and_server_needs_a_readonly_url() -> 
 def test_trusted_proxies_must_be_networks() -> None:
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         Settings.from_env({"TRUSTED_PROXIES": "127.0.0.1/32,traefik"})
+
+
+def test_history_per_page_is_capped_at_one_hundred() -> None:
+    """HISTORY_PER_PAGE=100 is the largest page; 101 (or 0) is refused, naming the variable."""
+    assert Settings.from_env({"HISTORY_PER_PAGE": "100"}).history_per_page == 100
+    for too_many_or_none in ("101", "0"):
+        with pytest.raises(ConfigError, match="HISTORY_PER_PAGE"):
+            Settings.from_env({"HISTORY_PER_PAGE": too_many_or_none})
