@@ -95,6 +95,28 @@ def test_translate_streams_with_progress_and_keeps_paragraphs(
     assert errors == []
 
 
+def test_copy_puts_the_whole_translation_on_the_clipboard(
+    chromium, operator_login, frontend_url: str
+) -> None:
+    """Copy writes the translation, paragraphs and all, to the clipboard and says so."""
+    user, password = operator_login
+    context = chromium.new_context(
+        http_credentials={"username": user, "password": password},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    try:
+        page = context.new_page()
+        translate(page, frontend_url, "\n\n".join(PARAGRAPHS[:2]))
+        shown = page.text_content("#translation-pane")
+        page.click("#copy-button")
+        expect(page.locator("#copy-button")).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        context.close()
+    assert shown.strip()
+    assert copied == shown
+
+
 def test_find_a_translation_in_history_by_search(
     page, frontend_url: str, screenshot_dir: Path
 ) -> None:
