@@ -203,3 +203,38 @@ async def test_max_wait_ms_is_milliseconds(settings: Settings, fake_engine: Any)
         waited_s = time.monotonic() - started
     assert response.status_code == 200
     assert waited_s >= 0.3
+
+
+async def test_the_documented_metrics_count_what_happened(
+    settings: Settings, fake_engine: Any
+) -> None:
+    """Cache misses then hits, segments per route, one duration per batch, the model's labels."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        warm_up = len(fake_engine.batches)  # straight to the engine, not a scheduled batch
+        for _ in range(2):  # the second time both segments are cache hits
+            assert (await client.post("/v1/translate", json={"text": "Eins. Zwei."})).is_success
+        streamed = await client.post("/v1/translate/stream", json={"text": "Drei. Vier. Fünf."})
+        assert streamed.is_success
+        metrics = (await client.get("/metrics")).text
+    batches = len(fake_engine.batches) - warm_up
+
+    def value(sample: str) -> float:
+        (line,) = [line for line in metrics.splitlines() if line.startswith(sample + " ")]
+        return float(line.split()[-1])
+
+    prefix = "translation_backend_"
+    assert value(f"{prefix}cache_misses_total") == 5
+    assert value(f"{prefix}cache_hits_total") == 2
+    assert value(f'{prefix}segments_total{{route="translate"}}') == 4
+    assert value(f'{prefix}segments_total{{route="stream"}}') == 3
+    assert batches >= 2
+    assert value(f"{prefix}batch_duration_seconds_count") == batches
+    assert value(f"{prefix}batch_size_count") == batches
+    assert value(f"{prefix}batch_padded_tokens_total") >= 5
+    assert value(f"{prefix}truncated_translations_total") == 0
+    info = next(line for line in metrics.splitlines() if line.startswith(f"{prefix}model_info{{"))
+    for label in ("model", "engine", "device", "compute_type", "workers", "max_batch_size"):
+        assert f'{label}="' in info
+    assert 'model="fake-model"' in info
+    assert 'engine="fake"' in info
