@@ -73,7 +73,10 @@ lint: install ## Lint code, types, YAML, Dockerfiles and workflows
 test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
 # Not yet the simulated cluster (make test-cluster): it has not proven itself reliable in CI.
-	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml $(PYTEST_ARGS)
+# Branch coverage of both services (pyproject.toml: the servers the tests start count too); the run
+# fails under the floor, [tool.coverage.report] fail_under.
+	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml \
+		--cov --cov-report=term --cov-report=xml:$(TEST_OUTPUT)/coverage.xml $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm

@@ -1,92 +1,113 @@
-"""A backend for stream tests whose engine holds the marked text's batches after the first.
+"""A stand-in translation backend whose stream the test holds open: a request really mid-flight.
 
-With it a test can tell, without timing, whether a stream's client going away cancelled the
-rest of its text: the engine holds the second batch while the client leaves, and once the
-backend has ended the request and the engine goes on, no third batch of the text may come.
+It speaks the part of the backend's API the frontend calls (/readyz, /detect and the NDJSON
+/v1/translate/stream). Each stream sends its first segment, sets `streaming`, and sends the rest
+only once the test calls `release()`; it counts the streams that the client broke off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
-from pathlib import Path
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-import httpx
-from backend.config import Settings
-from backend.main import create_app
-from backend.metrics import PREFIX
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.routing import Route
 
-from testkit.in_process import until
+from testkit.servers import free_port
 
-STREAM = "/v1/translate/stream"
-
-#: The token that marks the text under test: batches without it (warm-up, probes) pass.
-MARK = "Satz"
-
-
-class HeldEngine:
-    """Translate by upper-casing words; hold every marked batch after the first until `go_on`.
-
-    Counts the marked batches it received (`marked_batches`); `second_arrived` is set when the
-    second one reaches it. Satisfies backend.engines.base.Engine for an app's engine_factory.
-    """
-
-    name = "held"
-    model = "held-model"
-    workers = 1
-    max_input_tokens = 512
-    truncated = 0
-
-    def __init__(self) -> None:
-        self.go_on = threading.Event()
-        self.second_arrived = threading.Event()
-        self.marked_batches = 0
-        self._lock = threading.Lock()
-
-    def budget(self, input_tokens: int) -> int:
-        return input_tokens + 2
-
-    def tokenize(self, texts: list[str]) -> list[list[str]]:
-        return [text.split() for text in texts]
-
-    def translate_batch(self, batch: list[list[str]]) -> list[str]:
-        if any(MARK in tokens for tokens in batch):
-            with self._lock:
-                self.marked_batches += 1
-                later = self.marked_batches > 1
-            if later:
-                self.second_arrived.set()
-                if not self.go_on.wait(30):
-                    raise TimeoutError("the test never let the engine go on")
-        return [" ".join(tokens).upper() for tokens in batch]
+MODEL, ENGINE = "held-model", "held-engine"
 
 
-def held_backend(engine: HeldEngine, cache_dir: Path) -> Any:
-    """Return a backend app on engine: one segment per batch, no cache, so each one shows."""
-    settings = Settings(
-        model=engine.model,
-        model_cache_dir=cache_dir,
-        replica_name="held",
-        max_batch_size=1,
-        first_batch_size=1,
-        cache_size=0,
+@dataclass
+class HeldBackend:
+    """The backend's state as the test sees it; `url` is set while it serves."""
+
+    segments: int = 3
+    url: str = ""
+    streaming: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    #: Streams whose client went away before the last line was sent.
+    disconnected: int = 0
+    #: Stream requests received.
+    requests: int = 0
+
+    def release(self) -> None:
+        """Let every held stream send its remaining segments and its done line."""
+        self.released.set()
+
+    def app(self) -> Starlette:
+        """Build the stand-in's ASGI app."""
+        return Starlette(
+            routes=[
+                Route("/readyz", self._ready),
+                Route("/detect", self._detect, methods=["POST"]),
+                Route("/v1/translate/stream", self._stream, methods=["POST"]),
+            ]
+        )
+
+    async def _ready(self, _: Request) -> JSONResponse:
+        return JSONResponse({"status": "ready", "model": MODEL, "engine": ENGINE})
+
+    async def _detect(self, _: Request) -> JSONResponse:
+        return JSONResponse([{"language": "de", "confidence": 99.0}])
+
+    async def _stream(self, request: Request) -> StreamingResponse:
+        body = json.loads(await request.body())
+        self.requests += 1
+        return StreamingResponse(self._lines(body["text"]), media_type="application/x-ndjson")
+
+    async def _lines(self, text: str) -> AsyncIterator[bytes]:
+        started = time.monotonic()
+        completed = False
+        try:
+            for index in range(self.segments):
+                item = {"index": index, "total": self.segments, "text": f"Segment {index}. "}
+                yield json.dumps(item).encode() + b"\n"
+                if index == 0:
+                    self.streaming.set()
+                    # Hold in a thread, so the server's loop still notices a disconnect.
+                    await asyncio.to_thread(self.released.wait, 60)
+            done = {
+                "done": True,
+                "segments": self.segments,
+                "duration_ms": (time.monotonic() - started) * 1000,
+                "model": MODEL,
+                "engine": ENGINE,
+            }
+            yield json.dumps(done).encode() + b"\n"
+            completed = True
+        finally:
+            if not completed:
+                self.disconnected += 1
+
+
+@contextmanager
+def held_backend(segments: int = 3) -> Iterator[HeldBackend]:
+    """Serve a HeldBackend on a free 127.0.0.1 port for the block (in a thread of this process)."""
+    backend = HeldBackend(segments=segments)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(backend.app(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
     )
-    return create_app(settings, engine_factory=lambda _: engine)
-
-
-def finished_streams(app: Any) -> float:
-    """Return how many stream requests the backend has finished (its request-log middleware)."""
-    labels = {"method": "POST", "route": STREAM, "status": "200"}
-    registry = app.state.backend.metrics.registry
-    return registry.get_sample_value(f"{PREFIX}_request_duration_seconds_count", labels) or 0
-
-
-async def assert_nothing_more_reaches_the_engine(app: Any, engine: HeldEngine, url: str) -> None:
-    """Once the backend ended the stream, let the engine go on: no more of the text may come."""
-    await until(lambda: finished_streams(app) == 1)
-    engine.go_on.set()
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        probe = await client.post("/v1/translate", json={"text": "Noch da."})
-    assert probe.json()["translation"] == "NOCH DA."
-    await until(lambda: app.state.backend._scheduler.queue_depth == 0)
-    assert engine.marked_batches == 2  # the first segment's, and the one held at the disconnect
+    thread = threading.Thread(target=server.run, name="held-backend", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the held backend did not start")
+        time.sleep(0.02)
+    backend.url = f"http://127.0.0.1:{port}"
+    try:
+        yield backend
+    finally:
+        backend.release()
+        server.should_exit = True
+        thread.join(timeout=10)

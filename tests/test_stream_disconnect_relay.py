@@ -15,8 +15,8 @@ import httpx
 from frontend.app import create_app
 from frontend.config import Settings
 
-from testkit.held_backend import MARK, HeldEngine, assert_nothing_more_reaches_the_engine
-from testkit.held_backend import held_backend as make_backend
+from testkit.held_engine import MARK, HeldEngine, assert_nothing_more_reaches_the_engine
+from testkit.held_engine import held_backend as make_backend
 from testkit.in_process import hypercorn_serving, uvicorn_serving
 
 TEXT = " ".join(f"{MARK} {i} steht hier." for i in range(2000))

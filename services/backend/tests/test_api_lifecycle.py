@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -157,3 +158,69 @@ async def test_stream_refuses_a_heartbeat_interval_out_of_bounds(
         )
     assert response.status_code == 400
     assert "X-Stream-Heartbeat-S" in response.json()["detail"]
+
+
+async def test_unknown_paths_share_the_route_label_other(
+    settings: Settings, fake_engine: Any
+) -> None:
+    """Scanners' and typos' paths never become label values: they all count as route="other"."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        for path in ("/wp-login.php", "/v1/translate/nope", "/.env"):
+            assert (await client.get(path)).status_code == 404
+        metrics = (await client.get("/metrics")).text
+    assert (
+        'translation_backend_request_duration_seconds_count{method="GET",route="other",'
+        'status="404"} 3.0' in metrics
+    )
+    assert "wp-login" not in metrics
+    assert "nope" not in metrics
+
+
+async def test_max_wait_ms_is_milliseconds(settings: Settings, fake_engine: Any) -> None:
+    """MAX_WAIT_MS=300: a lone segment waits 0.3 s for company, not 300 s nor 0.3 ms."""
+    slow = settings.model_copy(update={"max_wait_ms": 300.0, "cache_size": 0})
+    assert slow.max_wait_s == pytest.approx(0.3)
+    async with in_process(slow, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        started = time.monotonic()
+        async with asyncio.timeout(10):
+            response = await client.post("/v1/translate", json={"text": "allein."})
+        waited_s = time.monotonic() - started
+    assert response.status_code == 200
+    assert waited_s >= 0.3
+
+
+async def test_the_documented_metrics_count_what_happened(
+    settings: Settings, fake_engine: Any
+) -> None:
+    """Cache misses then hits, segments per route, one duration per batch, the model's labels."""
+    async with in_process(settings, lambda _: fake_engine) as (client, _):
+        await until_ready(client)
+        warm_up = len(fake_engine.batches)  # straight to the engine, not a scheduled batch
+        for _ in range(2):  # the second time both segments are cache hits
+            assert (await client.post("/v1/translate", json={"text": "Eins. Zwei."})).is_success
+        streamed = await client.post("/v1/translate/stream", json={"text": "Drei. Vier. Fünf."})
+        assert streamed.is_success
+        metrics = (await client.get("/metrics")).text
+    batches = len(fake_engine.batches) - warm_up
+
+    def value(sample: str) -> float:
+        (line,) = [line for line in metrics.splitlines() if line.startswith(sample + " ")]
+        return float(line.split()[-1])
+
+    prefix = "translation_backend_"
+    assert value(f"{prefix}cache_misses_total") == 5
+    assert value(f"{prefix}cache_hits_total") == 2
+    assert value(f'{prefix}segments_total{{route="translate"}}') == 4
+    assert value(f'{prefix}segments_total{{route="stream"}}') == 3
+    assert batches >= 2
+    assert value(f"{prefix}batch_duration_seconds_count") == batches
+    assert value(f"{prefix}batch_size_count") == batches
+    assert value(f"{prefix}batch_padded_tokens_total") >= 5
+    assert value(f"{prefix}truncated_translations_total") == 0
+    info = next(line for line in metrics.splitlines() if line.startswith(f"{prefix}model_info{{"))
+    for label in ("model", "engine", "device", "compute_type", "workers", "max_batch_size"):
+        assert f'{label}="' in info
+    assert 'model="fake-model"' in info
+    assert 'engine="fake"' in info

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from backend.engines.base import Engine
 from backend.engines.ctranslate2 import DecodingOptions, resolve_compute_type
@@ -69,25 +71,77 @@ def test_compute_type_defaults_to_int8_on_cpu_and_float16_on_gpu() -> None:
     assert resolve_compute_type("int8_float32", "cpu") == "int8_float32"
 
 
+def _load(name: str, tiny_model, cache_dir, **settings: Any) -> Engine:
+    """Load engine `name` on the tiny model the way the service does, from Settings."""
+    from backend.config import Settings
+    from backend.engines.loader import load_engine
+
+    return load_engine(
+        Settings(
+            model=str(tiny_model),
+            engine=name,
+            device="cpu",
+            model_cache_dir=cache_dir,
+            retry_truncated=False,  # random weights seldom end a sentence
+            **settings,
+        )
+    )
+
+
 @pytest.mark.parametrize("name", ["ctranslate2", "transformers"])
-def test_short_budget_gives_shorter_output(name: str, tiny_engines: dict[str, Engine]) -> None:
-    """A small output budget bounds what the random model generates (no retry: it is off)."""
-    from backend.engines.budget import BudgetedDecoder
+def test_max_output_settings_bound_what_the_engine_generates(
+    name: str, tiny_model, tmp_path, tiny_engines: dict[str, Engine]
+) -> None:
+    """MAX_OUTPUT_RATIO and MAX_OUTPUT_EXTRA_TOKENS set the loaded engine's decoding budget."""
     from backend.engines.ctranslate2 import CTranslate2Engine
 
-    engine = tiny_engines[name]
+    engine = _load(name, tiny_model, tmp_path, max_output_ratio=0.01, max_output_extra_tokens=2)
+    # 30 tokens + </s>: int(31 x 0.01) + 2; the default engine: int(31 x 1.5) + 10.
+    assert engine.budget(30) == 2
+    assert tiny_engines[name].budget(30) == 56
     tokens = engine.tokenize(SENTENCES[1:2])
-    long_text = engine.translate_batch(tokens)[0]
-    short = DecodingOptions(max_output_ratio=0.01, max_output_extra_tokens=2, retry_truncated=False)
-    saved = engine._decoder  # the options are fixed per engine; swap them for this check
-    try:
-        engine._decoder = BudgetedDecoder(short, saved.model_max_tokens)
-        short_text = engine.translate_batch(tokens)[0]
-    finally:
-        engine._decoder = saved
-    assert len(short_text) < len(long_text)
+    short_text = engine.translate_batch(tokens)[0]
+    assert len(short_text) < len(tiny_engines[name].translate_batch(tokens)[0])
     if isinstance(engine, CTranslate2Engine):
         assert len(short_text.split()) <= 3
+
+
+def test_beam_size_reaches_ctranslate2(tiny_model, tmp_path, monkeypatch) -> None:
+    """BEAM_SIZE is the beam CTranslate2's translate_batch is called with."""
+    import ctranslate2
+
+    beams: list[int] = []
+    real_translator = ctranslate2.Translator
+
+    class RecordingTranslator:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._translator = real_translator(*args, **kwargs)
+
+        def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
+            beams.append(kwargs["beam_size"])
+            return self._translator.translate_batch(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "Translator", RecordingTranslator)
+    engine = _load("ctranslate2", tiny_model, tmp_path, beam_size=3)
+    assert engine.translate_batch(engine.tokenize(SENTENCES))
+    assert set(beams) == {3}
+
+
+def test_beam_size_reaches_transformers_generate(tiny_model, tmp_path, monkeypatch) -> None:
+    """BEAM_SIZE is the num_beams MarianMTModel.generate is called with."""
+    from transformers import MarianMTModel
+
+    beams: list[int] = []
+    real_generate = MarianMTModel.generate
+
+    def recording_generate(self: Any, *args: Any, **kwargs: Any) -> Any:
+        beams.append(kwargs["num_beams"])
+        return real_generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(MarianMTModel, "generate", recording_generate)
+    engine = _load("transformers", tiny_model, tmp_path, beam_size=2)
+    assert engine.translate_batch(engine.tokenize(SENTENCES))
+    assert set(beams) == {2}
 
 
 def test_concurrent_batches_on_two_workers_match_one_at_a_time(tiny_model, tmp_path) -> None:

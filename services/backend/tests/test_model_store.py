@@ -124,3 +124,27 @@ def test_prepared_model_reports_its_original_name(tiny_model: Path, tmp_path: Pa
     engine = load_engine(Settings(model=str(out), device="cpu", model_cache_dir=tmp_path))
     assert engine.model == str(tiny_model)
     assert prepare_model.main(["--model", str(tiny_model), "--out", str(out)]) == 1  # exists
+
+
+def test_conversion_quantization_decides_how_the_weights_are_stored(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """CONVERSION_QUANTIZATION=none keeps float32 weights: twice float16's bytes on disk."""
+
+    def stored_bytes(quantization: str) -> int:
+        cache_dir = tmp_path / quantization
+        engine = load_engine(
+            Settings(
+                model=str(tiny_model),
+                device="cpu",
+                model_cache_dir=cache_dir,
+                conversion_quantization=quantization,
+                retry_truncated=False,
+            )
+        )
+        assert engine.translate_batch(engine.tokenize(["Hallo."]))
+        (weights,) = cache_dir.rglob("model.bin")
+        assert quantization in weights.parent.name
+        return weights.stat().st_size
+
+    assert stored_bytes("none") > 1.8 * stored_bytes("float16")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from backend.translator import INCREMENTAL_CHARS
 
-from testkit.held_backend import (
+from testkit.held_engine import (
     MARK,
     STREAM,
     HeldEngine,

@@ -251,3 +251,29 @@ async def test_before_serving_the_operators_pages_fail_closed(make_settings) -> 
         )
         with pytest.raises(ServiceUnavailable):
             await access.guard()
+
+
+def _cookie_attributes(response, name: str) -> set[str]:
+    """Return the lower-cased attributes of the Set-Cookie header that sets cookie `name`."""
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(f"{name}="):
+            return {part.strip().lower() for part in header.split(";")[1:]}
+    raise AssertionError(f"no {name} cookie set: {response.headers.getlist('Set-Cookie')}")
+
+
+@pytest.mark.parametrize("secure", [False, True])
+async def test_cookies_are_http_only_same_site_and_secure_as_configured(
+    make_settings, secure
+) -> None:
+    """The session and device cookies: HttpOnly, SameSite; Secure iff SESSION_COOKIE_SECURE."""
+    app = create_app(make_settings(session_cookie_secure=secure))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        page = await client.get("/")  # the session carries the page's CSRF token
+        signed_in = await client.get("/history")  # the operator's login gives a device cookie
+    session = _cookie_attributes(page, app.config["SESSION_COOKIE_NAME"])
+    device = _cookie_attributes(signed_in, access.DEVICE_COOKIE)
+    assert {"httponly", "samesite=lax"} <= session
+    assert {"httponly", "samesite=strict"} <= device
+    assert ("secure" in session) is secure
+    assert ("secure" in device) is secure

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from testkit.held_backend import held_backend
+from testkit.servers import ServerProcess, free_port, python_env
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +94,28 @@ def test_translate_streams_with_progress_and_keeps_paragraphs(
     assert errors == []
 
 
+def test_copy_puts_the_whole_translation_on_the_clipboard(
+    chromium, operator_login, frontend_url: str
+) -> None:
+    """Copy writes the translation, paragraphs and all, to the clipboard and says so."""
+    user, password = operator_login
+    context = chromium.new_context(
+        http_credentials={"username": user, "password": password},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    try:
+        page = context.new_page()
+        translate(page, frontend_url, "\n\n".join(PARAGRAPHS[:2]))
+        shown = page.text_content("#translation-pane")
+        page.click("#copy-button")
+        expect(page.locator("#copy-button")).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        context.close()
+    assert shown.strip()
+    assert copied == shown
+
+
 def test_find_a_translation_in_history_by_search(
     page, frontend_url: str, screenshot_dir: Path
 ) -> None:
@@ -158,6 +185,49 @@ def test_cancel_stops_the_translation_and_keeps_the_text(
     assert re.search(r"(\d+) translations?", after).group(1) == re.search(
         r"(\d+) translations?", before
     ).group(1)
+
+
+def test_cancel_in_the_browser_reaches_the_backend(
+    chromium, operator_login, tmp_path: Path, test_output_dir: Path
+) -> None:
+    """Cancel aborts the page's request; the frontend closes its stream; the backend sees it."""
+    user, password = operator_login
+    with held_backend(segments=3) as backend:
+        env = python_env(
+            {
+                "BACKEND_URL": backend.url,
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'translations.db'}",
+                "ENVIRONMENT": "development",
+            }
+        )
+        port = free_port()
+        argv = [sys.executable, "-m", "frontend", "--host", "127.0.0.1", "--port", str(port)]
+        log_path = test_output_dir / "logs" / "frontend-cancel.log"
+        with ServerProcess(
+            argv, ready_url=f"http://127.0.0.1:{port}/readyz", log_path=log_path, env=env
+        ):
+            context = chromium.new_context(
+                http_credentials={"username": user, "password": password}
+            )
+            try:
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.fill("#source-text", "Ein Satz. Noch ein Satz. Und ein dritter.")
+                page.click("#translate-button")
+                assert backend.streaming.wait(30), "the backend never started streaming"
+                page.wait_for_function(
+                    "() => Number(document.getElementById('progress').value) >= 1"
+                )
+                page.click("#cancel-button")
+                expect(page.locator("#message")).to_contain_text("Cancelled")
+                deadline = time.monotonic() + 10
+                while backend.disconnected == 0:
+                    assert time.monotonic() < deadline, "the backend's stream was never closed"
+                    time.sleep(0.05)
+            finally:
+                context.close()
+    assert backend.requests == 1
+    assert backend.disconnected == 1
 
 
 def test_without_javascript_the_form_returns_the_translation(

@@ -168,3 +168,11 @@ def test_every_count_below_one_is_refused_by_name(name: str, value: int) -> None
 def test_every_count_that_is_no_integer_is_refused_by_name(name: str, text: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name.upper()} must be an integer"):
         Settings.from_env({name.upper(): text})
+
+
+def test_history_per_page_is_capped_at_one_hundred() -> None:
+    """HISTORY_PER_PAGE=100 is the largest page; 101 (or 0) is refused, naming the variable."""
+    assert Settings.from_env({"HISTORY_PER_PAGE": "100"}).history_per_page == 100
+    for too_many_or_none in ("101", "0"):
+        with pytest.raises(ConfigError, match="HISTORY_PER_PAGE"):
+            Settings.from_env({"HISTORY_PER_PAGE": too_many_or_none})

@@ -1,46 +1,96 @@
-"""`python -m frontend`: JSON logs, and SIGTERM lets a running translation finish."""
+"""`python -m frontend`: JSON logs; SIGTERM lets a running translation finish, a second one
+ends the drain at once."""
 
 from __future__ import annotations
 
 import json
 import signal
+import sys
+import time
 from pathlib import Path
 
 import httpx
 
 from testkit.csrf import csrf_token_in
-from testkit.servers import ServerProcess, free_port, python_module, sqlite_frontend_env
+from testkit.held_backend import held_backend
+from testkit.servers import ServerProcess, free_port, python_env
 
 LONG_TEXT = " ".join(f"Das ist der Satz Nummer {n} in diesem langen Text." for n in range(200))
 
 
-def start_frontend(backend_url: str, tmp_path: Path, log_path: Path) -> ServerProcess:
-    env = sqlite_frontend_env(backend_url, tmp_path / "translations.db")
-    return python_module(
-        "frontend", port=free_port(), ready_path="/readyz", log_path=log_path, env=env
+def start_frontend(
+    backend_url: str, tmp_path: Path, log_path: Path, **extra_env: str
+) -> ServerProcess:
+    port = free_port()
+    env = python_env(
+        {
+            "BACKEND_URL": backend_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'translations.db'}",
+            "ENVIRONMENT": "development",
+            **extra_env,
+        }
+    )
+    argv = [sys.executable, "-m", "frontend", "--host", "127.0.0.1", "--port", str(port)]
+    return ServerProcess(
+        argv, ready_url=f"http://127.0.0.1:{port}/readyz", log_path=log_path, env=env
     )
 
 
-def test_sigterm_lets_a_running_translation_finish(
-    backend_url: str, tmp_path: Path, test_output_dir: Path
-) -> None:
+def wait_for_log(server: ServerProcess, words: str, *, timeout_s: float = 15.0) -> None:
+    """Wait (bounded) until the server's log has a line with `words`."""
+    deadline = time.monotonic() + timeout_s
+    while words not in server.log_path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"no {words!r} in the log:\n{server.log_tail()}"
+        time.sleep(0.05)
+
+
+def test_sigterm_lets_a_running_translation_finish(tmp_path: Path, test_output_dir: Path) -> None:
+    """The stream is held by the backend while the frontend stops: it still ends, saved."""
     log_path = test_output_dir / "logs" / "frontend-sigterm.log"
-    server = start_frontend(backend_url, tmp_path, log_path)
-    with server, httpx.Client(base_url=server.base_url) as client:
-        token = csrf_token_in(client.get("/").text)
-        headers = {"X-CSRF-Token": token}
-        body = {"text": LONG_TEXT}
-        with client.stream("POST", "/api/translate/stream", json=body, headers=headers) as response:
-            lines = response.iter_lines()
-            first = json.loads(next(lines))
-            server.process.send_signal(signal.SIGTERM)
-            rest = [json.loads(line) for line in lines if line.strip()]
-        exit_code = server.process.wait(timeout=30)
+    with held_backend(segments=3) as backend:
+        server = start_frontend(backend.url, tmp_path, log_path, SHUTDOWN_DRAIN_S="0.2")
+        with server, httpx.Client(base_url=server.ready_url.removesuffix("/readyz")) as client:
+            headers = {"X-CSRF-Token": csrf_token_in(client.get("/").text)}
+            body = {"text": LONG_TEXT}
+            with client.stream(
+                "POST", "/api/translate/stream", json=body, headers=headers
+            ) as response:
+                lines = response.iter_lines()
+                first = json.loads(next(lines))
+                assert backend.streaming.wait(10), "the backend never started streaming"
+                server.process.send_signal(signal.SIGTERM)
+                # The drain is over and the listener closed: only the running request is left.
+                wait_for_log(server, "drain over")
+                assert server.process.poll() is None, "exited with a translation running"
+                backend.release()
+                rest = [json.loads(line) for line in lines if line.strip()]
+            exit_code = server.process.wait(timeout=30)
     assert first["index"] == 0
+    assert [line["index"] for line in rest[:-1]] == [1, 2]
     assert rest[-1]["done"] is True
     assert rest[-1]["saved"] is True
-    assert rest[-1]["segments"] == first["total"]
+    assert rest[-1]["segments"] == 3
+    assert backend.disconnected == 0
     assert exit_code == 0
+
+
+def test_a_second_signal_ends_the_drain_at_once(tmp_path: Path, test_output_dir: Path) -> None:
+    """SHUTDOWN_DRAIN_S is a minute; after the second SIGTERM the process exits within seconds."""
+    log_path = test_output_dir / "logs" / "frontend-second-signal.log"
+    server = start_frontend(
+        f"http://127.0.0.1:{free_port()}", tmp_path, log_path, SHUTDOWN_DRAIN_S="60"
+    )
+    with server:
+        server.process.send_signal(signal.SIGTERM)
+        wait_for_log(server, "draining for 60.0 s")
+        assert server.process.poll() is None
+        server.process.send_signal(signal.SIGTERM)
+        second = time.monotonic()
+        exit_code = server.process.wait(timeout=15)
+        exited_after_s = time.monotonic() - second
+    assert exit_code == 0
+    assert exited_after_s < 15
+    assert "second stop signal" in log_path.read_text()
 
 
 def test_logs_are_json_lines_without_the_text(
