@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -84,8 +84,9 @@ class Gate:
     trusted_proxies: tuple[Network, ...]
     devices: URLSafeTimedSerializer
     cookie_secure: bool = False
-    #: The scrape token's bytes; empty: no token opens anything (operator login only).
-    metrics_token: bytes = b""
+    #: The scrape token's bytes; empty: no token opens anything (operator login only). Kept out
+    #: of the gate's repr, so that no log or traceback ever shows it.
+    metrics_token: bytes = field(default=b"", repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gate:

@@ -129,6 +129,12 @@ async def test_any_other_token_is_refused(make_settings, token) -> None:
     assert response.status_code == 401
 
 
+async def test_the_gate_never_shows_the_token(token_app) -> None:
+    gate = token_app.extensions["frontend"].gate
+    assert gate.metrics_token == TOKEN.encode()
+    assert TOKEN not in repr(gate)
+
+
 async def test_the_token_is_compared_in_constant_time(scraper, monkeypatch) -> None:
     compared = []
     real = access.hmac.compare_digest
