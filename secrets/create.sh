@@ -50,6 +50,8 @@ write mysql_password "$(random_hex 32)" || true
 write mysql_readonly_password "$(random_hex 32)" || true
 # The frontend signs its session cookie (CSRF token) with this key.
 write secret_key "$(random_hex 48)" || true
+# Prometheus scrapes the frontends' /metrics with this bearer token (it opens nothing else).
+write metrics_token "$(random_hex 32)" || true
 
 # basic auth for /query, /history, /metrics and Traefik's dashboard: an htpasswd line with an
 # apr1 (MD5-crypt) hash, which Traefik verifies; the password reaches openssl on stdin, not argv.

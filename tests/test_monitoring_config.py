@@ -35,10 +35,19 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def rendered_config(tmp_path: Path) -> Path:
-    """Render prometheus.yml as Swarm's template driver does, pointing at the repo's rules."""
+    """Render prometheus.yml as Swarm's template driver does, pointing at the repo's rules.
+
+    The Swarm secrets it reads (/run/secrets/...) are stand-in files under tmp_path: promtool
+    refuses a credentials file that does not exist.
+    """
     text = (MONITORING / "prometheus.yml").read_text()
     text = text.replace('{{ env "STACK_NAME" }}', STACK_NAME)
     text = text.replace("/etc/prometheus/alerts.yml", str(MONITORING / "alerts.yml"))
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for name in re.findall(r"/run/secrets/([\w.-]+)", text):
+        (secrets / name).write_text("stand-in")
+    text = text.replace("/run/secrets/", f"{secrets}/")
     path = tmp_path / "prometheus.yml"
     path.write_text(text)
     return path
@@ -112,6 +121,32 @@ def test_discovery_keeps_each_service_on_a_network_it_is_on_at_its_port() -> Non
     assert '":8082"' in json.dumps(
         yaml.safe_load((REPO_ROOT / "traefik" / "traefik.yml").read_text())["entryPoints"]
     )
+
+
+def mounted_secrets(service: dict) -> dict[str, str]:
+    """Return a stack service's secrets: the path it reads each from -> the stack's secret."""
+    return {
+        f"/run/secrets/{entry.get('target', entry['source'])}": entry["source"]
+        for entry in service.get("secrets", [])
+    }
+
+
+def test_the_frontend_job_sends_the_token_the_frontends_check() -> None:
+    """Prometheus' frontend job sends, as a bearer token, the secret the frontends read as
+    METRICS_TOKEN_FILE, from a path the stack mounts it at; no other job is given it."""
+    stack = yaml.safe_load((REPO_ROOT / "stack.yml").read_text())
+    config = yaml.safe_load((MONITORING / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    authorization = jobs["frontend"]["authorization"]
+    assert authorization.get("type", "Bearer") == "Bearer"
+    sent = mounted_secrets(stack["services"]["prometheus"])[authorization["credentials_file"]]
+    frontend = stack["services"]["frontend"]
+    checked = mounted_secrets(frontend)[frontend["environment"]["METRICS_TOKEN_FILE"]]
+    assert sent == checked == "metrics_token"
+    assert stack["secrets"][sent]["file"] == "./secrets/metrics_token"
+    assert [name for name, job in jobs.items() if "authorization" in job] == ["frontend"]
+    # The scrape token is not the operator's password: Prometheus is given no users file.
+    assert "basic_auth_users" not in mounted_secrets(stack["services"]["prometheus"]).values()
 
 
 def test_dashboard_is_well_formed() -> None:

@@ -4,12 +4,14 @@ Default deny: an endpoint is public only if PUBLIC_ENDPOINTS names it, so a new 
 the login until someone decides otherwise. The check is by *endpoint*, after routing, so no
 spelling of the path (%2f, //, /./, case, a misrouting proxy or the frontend's own port) reaches
 an operator's page without the password. See services/frontend/README.md, "Security".
+A scraper (Prometheus) may instead send METRICS_TOKEN as a bearer token, on SCRAPE_ENDPOINTS only.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -49,6 +51,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "documents.download",
     }
 )
+#: Endpoints a bearer METRICS_TOKEN opens, besides the operator's login (nothing else does).
+SCRAPE_ENDPOINTS = frozenset({"ops.metrics"})
 #: Endpoints that cost (a translation and a database insert, or a console statement), by group.
 RATE_LIMITED = {
     "translate.translate_form": "translate",
@@ -63,6 +67,9 @@ DEVICE_MAX_AGE_S = 30 * 24 * 3600
 # Longer names or passwords are refused unchecked: bcrypt reads 72 bytes, and a huge header
 # must not cost more than a short one.
 _MAX_CREDENTIAL_CHARS = 256
+# The throttle's account name for scrape-token attempts (never an operator's name: ":" is refused
+# in htpasswd names).
+_SCRAPER = ":metrics-token"
 
 Network = IPv4Network | IPv6Network
 
@@ -77,6 +84,9 @@ class Gate:
     trusted_proxies: tuple[Network, ...]
     devices: URLSafeTimedSerializer
     cookie_secure: bool = False
+    #: The scrape token's bytes; empty: no token opens anything (operator login only). Kept out
+    #: of the gate's repr, so that no log or traceback ever shows it.
+    metrics_token: bytes = field(default=b"", repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gate:
@@ -105,6 +115,7 @@ class Gate:
             trusted_proxies=proxies,
             devices=URLSafeTimedSerializer(settings.secret_key.get(), salt="admin-device"),
             cookie_secure=settings.session_cookie_secure,
+            metrics_token=settings.metrics_token.get().encode(),
         )
 
 
@@ -137,7 +148,9 @@ async def guard() -> None:
             return
         raise ServiceUnavailable("The operator's pages are starting; try again in a moment.")
     client = client_address(gate.trusted_proxies)
-    if endpoint not in PUBLIC_ENDPOINTS:
+    if endpoint in SCRAPE_ENDPOINTS and _bearer_token() is not None:
+        _require_scrape_token(gate, client)
+    elif endpoint not in PUBLIC_ENDPOINTS:
         await _require_admin(gate, client)
     group = RATE_LIMITED.get(endpoint)
     if group is not None and request.method == "POST":
@@ -200,6 +213,38 @@ async def _require_admin(gate: Gate, client: str) -> None:
     known = gate.users.exists(user)
     log.warning("login failed", extra={"client": client, "known_account": known})
     raise _challenge("The name or password is wrong.")
+
+
+def _bearer_token() -> str | None:
+    """Return the request's bearer token ("" when the header names none), or None if not bearer."""
+    auth = request.authorization
+    if auth is None or auth.type != "bearer":
+        return None
+    return auth.token or ""
+
+
+def _require_scrape_token(gate: Gate, client: str) -> None:
+    """Let the request through if it carries METRICS_TOKEN; otherwise 401 (or 429 when throttled).
+
+    Counted against the client only (as from a trusted device): a guesser elsewhere can slow
+    itself down but never lock Prometheus out of the metrics.
+    """
+    wait_s = gate.throttle.retry_after_s(client, _SCRAPER, trusted_device=True)
+    if wait_s is not None:
+        log.warning("metrics token throttled", extra={"client": client, "retry_after_s": wait_s})
+        raise TooManyRequests(
+            f"Too many wrong tokens. Try again in {wait_s} s.", retry_after=wait_s
+        )
+    token = (_bearer_token() or "").encode()
+    # Without a configured token nothing matches; the compare takes the same time for any
+    # token of a given length (hmac.compare_digest), so it tells a guesser nothing.
+    usable = bool(gate.metrics_token) and len(token) <= _MAX_CREDENTIAL_CHARS
+    if usable and hmac.compare_digest(token, gate.metrics_token):
+        gate.throttle.succeeded(client)
+        return
+    gate.throttle.failed(client, _SCRAPER, trusted_device=True)
+    log.warning("metrics token refused", extra={"client": client})
+    raise _challenge("The metrics token is wrong (or none is configured).")
 
 
 def _device_account(gate: Gate, token: str) -> str | None:

@@ -109,6 +109,10 @@ class Settings(FetchSettings):
     admin_users_file: str = Field(
         "", description="htpasswd file of the operator's accounts (bcrypt, as Traefik's)"
     )
+    metrics_token: Secret = Field(
+        default_factory=_no_secret,
+        description="Bearer token that opens /metrics (nothing else) to Prometheus; empty: none",
+    )
     trusted_proxies: str = Field(
         "127.0.0.1/32,::1/128", description="Networks whose X-Forwarded-For is believed"
     )
@@ -197,6 +201,13 @@ class Settings(FetchSettings):
             value = getattr(self, name).get()
             if value and value.lower() in PLACEHOLDER_SECRETS:
                 raise ValueError(f"{name.upper()} is a placeholder; set a real secret")
+        token = self.metrics_token.get()
+        # Empty: operator login only. A short token would be guessable over the network.
+        if token and len(token) < MIN_SECRET_KEY_CHARS:
+            raise ValueError(
+                f"METRICS_TOKEN (or METRICS_TOKEN_FILE) must be a random value of at least "
+                f"{MIN_SECRET_KEY_CHARS} characters outside development, or empty"
+            )
         if not self.admin_users_file:
             raise ValueError(
                 "ADMIN_USERS_FILE (the operator's htpasswd file) is required outside development"
