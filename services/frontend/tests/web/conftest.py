@@ -54,6 +54,12 @@ class OperatorClient(QuartClient):
 
 
 @pytest.fixture
+def operator_users_file(tmp_path: Path) -> Path:
+    """The operator's htpasswd file (ADMIN_USERS_FILE) for a frontend the test starts itself."""
+    return write_users_file(tmp_path / "admin_users")
+
+
+@pytest.fixture
 def operator_login() -> tuple[str, str]:
     """Return the operator's name and password in every test app's users file."""
     return OPERATOR

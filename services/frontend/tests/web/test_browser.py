@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from testkit.held_backend import held_backend
-from testkit.servers import ServerProcess, free_port, python_env
+from testkit.servers import ServerProcess, free_port, python_env, python_module, sqlite_frontend_env
 
 pytestmark = pytest.mark.browser
 
@@ -249,3 +250,38 @@ def test_without_javascript_the_form_returns_the_translation(
         assert page.get_attribute("#progress", "value") == "1"
     finally:
         context.close()
+
+
+def test_a_translation_saved_late_shows_saved_without_a_reload(
+    page, backend_url: str, operator_users_file: Path, tmp_path: Path, test_output_dir: Path
+) -> None:
+    """While a writer holds the database the page says "not saved yet"; once it is free, the
+    page's polling of /api/saves/<ticket> turns the status into the saved entry's link."""
+    database = tmp_path / "translations.db"
+    env = sqlite_frontend_env(
+        backend_url,
+        database,
+        {"ADMIN_USERS_FILE": str(operator_users_file), "TRANSLATE_BURST": "100"},
+    )
+    with python_module(
+        "frontend",
+        port=free_port(),
+        ready_path="/readyz",
+        log_path=test_output_dir / "logs" / "frontend-save-later.log",
+        env=env,
+    ) as server:
+        # Another writer holds SQLite's write lock: the insert times out and the save is pending.
+        holder = sqlite3.connect(database, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            page.goto(server.base_url + "/")
+            page.fill("#source-text", "Der Zug kommt später. Wir warten.")
+            page.click("#translate-button")
+            expect(page.locator("#status")).to_have_text("not saved yet", timeout=60_000)
+            expect(page.locator("#status")).to_have_class(re.compile(r"\bpending\b"))
+        finally:
+            holder.rollback()
+            holder.close()
+        # No reload: the page asks every 5 s; the server's retry stores the row meanwhile.
+        expect(page.locator("#status a")).to_have_text(re.compile(r"^#\d+$"), timeout=60_000)
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM translations").fetchone() == (1,)
