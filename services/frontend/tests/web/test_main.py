@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -105,3 +106,39 @@ def test_logs_are_json_lines_without_the_text(
     assert any(e.get("endpoint") == "translate.translate_form" for e in entries)
     assert all("request_id" in e for e in entries)
     assert "Vertraulicher" not in log_path.read_text()
+
+
+def test_sigterm_saves_what_waits_for_the_database(
+    backend_url: str, tmp_path: Path, test_output_dir: Path
+) -> None:
+    """A translation kept in memory while the database was locked is saved on the way out.
+
+    The lock is held through SIGTERM, so the background retry (cancelled by the stop) cannot
+    be what stores it: only the stop's last attempt, made after the lock is released, can.
+    """
+    log_path = test_output_dir / "logs" / "frontend-sigterm-pending.log"
+    database = tmp_path / "translations.db"
+    server = start_frontend(backend_url, tmp_path, log_path, SHUTDOWN_DRAIN_S="0.2")
+    with server, httpx.Client(base_url=server.ready_url.removesuffix("/readyz")) as client:
+        holder = sqlite3.connect(database, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            headers = {"X-CSRF-Token": csrf_token_in(client.get("/").text)}
+            response = client.post(
+                "/api/translate/stream",
+                json={"text": "Der Zug kommt später."},
+                headers=headers,
+                timeout=60,
+            )
+            done = json.loads(response.text.splitlines()[-1])
+            assert (done["saved"], done["status"]) == (False, "not saved yet"), done
+            server.process.send_signal(signal.SIGTERM)
+            wait_for_log(server, "drain over")
+        finally:
+            holder.rollback()
+            holder.close()
+        exit_code = server.process.wait(timeout=30)
+    assert exit_code == 0
+    rows = sqlite3.connect(database).execute("SELECT count(*) FROM translations").fetchone()
+    assert rows == (1,), server.log_tail()
+    assert "not saved" not in log_path.read_text().split("drain over", 1)[1]
