@@ -58,8 +58,38 @@ async def translate_document(
     source_lang: str,
     target_lang: str,
     request_id: str,
+    attempts: int = 1,
 ) -> AsyncIterator[Progress | TranslatedFile]:
-    """Yield the backend's progress for this document, then the translated file."""
+    """Yield the backend's progress for this document, then the translated file.
+
+    A stream that breaks before the file arrived is sent again, up to `attempts` requests in
+    all (the file is at hand, and the blocks translated before are in the backend's cache), so
+    one dropped connection between the proxies does not cost the user the upload; progress then
+    starts over. A refusal, a failed translation or a timeout is not retried.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            async for item in _stream_once(
+                http, filename, data, source_lang=source_lang, target_lang=target_lang,
+                request_id=request_id,
+            ):  # fmt: skip
+                yield item
+            return
+        except BackendBroken:
+            if attempt == attempts:
+                raise
+
+
+async def _stream_once(
+    http: httpx.AsyncClient,
+    filename: str,
+    data: bytes,
+    *,
+    source_lang: str,
+    target_lang: str,
+    request_id: str,
+) -> AsyncIterator[Progress | TranslatedFile]:
+    """One request to the backend's document stream; BackendBroken if it ends before the file."""
     form = {"source": source_lang, "target": target_lang}
     headers = {"X-Request-ID": request_id}
     try:
@@ -70,13 +100,18 @@ async def translate_document(
                 raise _refusal(response.status_code, await response.aread())
             async for line in response.aiter_lines():
                 if line.strip():
-                    yield _parse(line)
+                    item = _parse(line)
+                    yield item
+                    if isinstance(item, TranslatedFile):
+                        return
     except httpx.TimeoutException:
         raise BackendUnavailable("The translation service did not answer in time.") from None
     except httpx.ConnectError:
         raise BackendUnavailable("The translation service cannot be reached right now.") from None
     except httpx.HTTPError:
         raise BackendBroken("The connection to the translation service broke.") from None
+    # The stream ended cleanly but without the file: as broken as a cut connection.
+    raise BackendBroken("The connection to the translation service broke.")
 
 
 def _refusal(status: int, body: bytes) -> BackendError:

@@ -153,6 +153,7 @@ async def _translate(
         source_lang=settings.source_lang,
         target_lang=settings.target_lang,
         request_id=request_id,
+        attempts=settings.backend_stream_attempts,
     ):
         yield item
 
