@@ -67,12 +67,11 @@ async def translate_document(
     one dropped connection between the proxies does not cost the user the upload; progress then
     starts over. A refusal, a failed translation or a timeout is not retried.
     """
+    form = {"source": source_lang, "target": target_lang}
+    headers = {"X-Request-ID": request_id}
     for attempt in range(1, attempts + 1):
         try:
-            async for item in _stream_once(
-                http, filename, data, source_lang=source_lang, target_lang=target_lang,
-                request_id=request_id,
-            ):  # fmt: skip
+            async for item in _stream_once(http, filename, data, form, headers):
                 yield item
             return
         except BackendBroken:
@@ -84,14 +83,10 @@ async def _stream_once(
     http: httpx.AsyncClient,
     filename: str,
     data: bytes,
-    *,
-    source_lang: str,
-    target_lang: str,
-    request_id: str,
+    form: dict[str, str],
+    headers: dict[str, str],
 ) -> AsyncIterator[Progress | TranslatedFile]:
     """One request to the backend's document stream; BackendBroken if it ends before the file."""
-    form = {"source": source_lang, "target": target_lang}
-    headers = {"X-Request-ID": request_id}
     try:
         async with http.stream(
             "POST", STREAM_PATH, files={"file": (filename, data)}, data=form, headers=headers
