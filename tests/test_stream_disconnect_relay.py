@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 
 import httpx
 from frontend.app import create_app
 from frontend.config import Settings
 
+from testkit.csrf import csrf_token_in
 from testkit.held_engine import MARK, HeldEngine, assert_nothing_more_reaches_the_engine
 from testkit.held_engine import held_backend as make_backend
 from testkit.in_process import hypercorn_serving, uvicorn_serving
 
 TEXT = " ".join(f"{MARK} {i} steht hier." for i in range(2000))
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def frontend_settings(backend_url: str, tmp_path) -> Settings:
@@ -54,7 +53,7 @@ async def test_leaving_the_frontends_stream_cancels_the_backends(tmp_path) -> No
                 httpx.AsyncClient(base_url=frontend_url, timeout=10) as browser,
             ):
                 await until_ready(browser)
-                token = TOKEN.search((await browser.get("/")).text).group(1)
+                token = csrf_token_in((await browser.get("/")).text)
                 headers = {"X-CSRF-Token": token}
                 request = browser.stream(
                     "POST", "/api/translate/stream", json={"text": TEXT}, headers=headers

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.csrf import csrf_token_in
 from testkit.mariadb import (
     APP_PASSWORD,
     APP_USER,
@@ -157,7 +158,7 @@ def mariadb_target(
         with running(base / "app", tiny_model, env) as app:
             with httpx.Client(base_url=app.url, timeout=60) as client:
                 page = client.get("/")
-                token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+                token = csrf_token_in(page.text)
                 saved = client.post("/", data={"text": "Guten Tag.", "csrf_token": token})
                 assert saved.status_code == 200
             yield Target(app, services_of(app), base / "unused.db"), server

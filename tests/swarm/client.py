@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+from testkit.csrf import MissingCsrfToken, csrf_token_in
+
 STREAM_PATH = "/api/translate/stream"
 
 
@@ -20,10 +20,10 @@ def csrf_token(client: httpx.Client, base_url: str) -> str:
     response = client.get(base_url + "/")
     if response.status_code != 200:
         raise AppError(f"GET / answered {response.status_code}")
-    match = CSRF_FIELD.search(response.text)
-    if not match:
-        raise AppError("the translate page carries no csrf_token field")
-    return match.group(1)
+    try:
+        return csrf_token_in(response.text)
+    except MissingCsrfToken:
+        raise AppError("the translate page carries no csrf_token field") from None
 
 
 def translate(client: httpx.Client, base_url: str, text: str, token: str) -> dict:

@@ -13,9 +13,9 @@ import json
 import docx
 import httpx
 
+from testkit.csrf import csrf_token_in
 from testkit.documents import EVERY_FORMAT, docx_bytes, docx_with_picture_bytes, translated_name
 from tests.swarm.cli import docker
-from tests.swarm.client import CSRF_FIELD
 from tests.swarm.marks import SWARM_MARKS
 from tests.swarm.stack import Stack, task_containers
 
@@ -36,7 +36,7 @@ def upload(client: httpx.Client, stack: Stack, name: str, data: bytes) -> dict:
     """Translate a document through the page's progress stream; return its last line."""
     page = client.get(stack.base_url + "/documents")
     assert page.status_code == 200, f"/documents answered {page.status_code}"
-    token = CSRF_FIELD.search(page.text)[1]
+    token = csrf_token_in(page.text)
     files = {"file": (name, data)}
     with client.stream(
         "POST",

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from quart import request
 from werkzeug.exceptions import ServiceUnavailable
 
+from testkit.csrf import csrf_token_in
+
 # The login every test app knows (tests/web/conftest.py).
 OPERATOR = ("operator", "correct horse battery staple")
 ADMIN_PATHS = ["/query", "/history", "/history/1", "/metrics"]
@@ -218,7 +220,7 @@ async def test_translations_are_rate_limited_per_client_with_a_json_429(make_set
     async with app.test_app() as test_app:
         client = test_app.test_client()
         page = await body_of(await client.get("/"))
-        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        token = csrf_token_in(page)
         headers = {"X-CSRF-Token": token}
         statuses = []
         for _ in range(3):

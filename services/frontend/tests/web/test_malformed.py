@@ -7,12 +7,14 @@ from frontend.app import create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.csrf import csrf_token_in
+
 SUPPRESS = [HealthCheck.function_scoped_fixture]
 
 
 async def _token(client) -> str:
     page = await (await client.get("/")).get_data(as_text=True)
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
+    return csrf_token_in(page)
 
 
 async def _stream(client, body: bytes, token: str, content_type: str = "application/json"):
