@@ -25,7 +25,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,8 +216,11 @@ def measure(balancer: Server, replicas: list[Server], workload: Workload) -> dic
     }
 
 
-def run(workload: Workload, env: dict[str, str], work_dir: Path) -> dict:
+def run(fresh_workload: Callable[[], Workload], env: dict[str, str], work_dir: Path) -> dict:
     """Measure 1, 2 and 3 replicas; return the figures, the chosen strategy and the speed-ups.
+
+    Each run takes a workload of its own: the replicas live through all six runs (a sentence
+    seen before would be a cache hit), and a run on a quiet machine takes thousands of them.
 
     One replica is measured first and again last, and the speed-ups are taken against the mean:
     a shared machine's speed drifts between phases (make bench's engine_sps does the same).
@@ -229,7 +232,7 @@ def run(workload: Workload, env: dict[str, str], work_dir: Path) -> dict:
 
         def run_behind(count: int, strategy: str) -> dict:
             with traefik(urls[:count], strategy, work_dir) as balancer:
-                return measure(balancer, servers[:count], workload)
+                return measure(balancer, servers[:count], fresh_workload())
 
         runs["1-before"] = run_behind(1, "wrr")
         for strategy in STRATEGIES:
