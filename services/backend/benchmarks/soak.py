@@ -166,7 +166,7 @@ def frontend_bounds() -> dict[str, int]:
         "frontend_bound_sqlite_page_cache_bytes": connections
         * database.SQLITE_PAGE_CACHE_KIB
         * 1024,
-        "frontend_bound_pending_saves": FrontendSettings.pending_max_items,
+        "frontend_bound_pending_saves": FrontendSettings.model_fields["pending_max_items"].default,
     }
 
 

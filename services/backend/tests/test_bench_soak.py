@@ -130,3 +130,12 @@ def test_targets_of_each_kind_are_judged() -> None:
     assert met["frontend_growth_second_half_pct"] is False
     assert met["replica_speedup_2"] is False
     assert met["first_segment_s"] is None  # not measured
+
+
+def test_the_frontend_bounds_are_read_from_its_settings() -> None:
+    """The soak's report names the frontend's real bounds (make bench once crashed reading them)."""
+    from frontend.config import Settings as FrontendSettings
+
+    bounds = soak.frontend_bounds()
+    assert bounds["frontend_bound_pending_saves"] == FrontendSettings().pending_max_items
+    assert bounds["frontend_bound_db_connections"] >= 1
