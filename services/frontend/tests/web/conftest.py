@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from quart.testing import QuartClient
 from quart.typing import TestClientProtocol
 
 from testkit.csrf import csrf_token_in
-from testkit.servers import free_port, python_module, sqlite_frontend_env
+from testkit.servers import ServerProcess, free_port, python_module, sqlite_frontend_env
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 #: The operator's login in every test app's users file (bcrypt at the cheapest cost, 4); the
@@ -51,12 +52,6 @@ class OperatorClient(QuartClient):
 
     def request(self, path: str, *args: object, **kwargs: object):
         return super().request(path, *args, **self._defaults(kwargs))
-
-
-@pytest.fixture
-def operator_users_file(tmp_path: Path) -> Path:
-    """The operator's htpasswd file (ADMIN_USERS_FILE) for a frontend the test starts itself."""
-    return write_users_file(tmp_path / "admin_users")
 
 
 @pytest.fixture
@@ -151,12 +146,9 @@ def resources_of() -> Callable[[Quart], Resources]:
     return lambda app: app.extensions[EXTENSION_KEY].resources
 
 
-@pytest.fixture(scope="module")
-def frontend_url(
-    backend_url: str, test_output_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Run `python -m frontend` (real backend, fresh SQLite file) on a free port; yield its URL."""
-    database = tmp_path_factory.mktemp("frontend-db") / "translations.db"
+@contextlib.contextmanager
+def browser_frontend(backend_url: str, database: Path, log_path: Path) -> Iterator[ServerProcess]:
+    """Run `python -m frontend` for the browser tests on `database` (SQLite) and a free port."""
     users = write_users_file(database.parent / "admin_users")
     extra = {
         "ADMIN_USERS_FILE": str(users),
@@ -167,12 +159,25 @@ def frontend_url(
     }
     env = sqlite_frontend_env(backend_url, database, extra)
     with python_module(
-        "frontend",
-        port=free_port(),
-        ready_path="/readyz",
-        log_path=test_output_dir / "logs" / "frontend-browser.log",
-        env=env,
+        "frontend", port=free_port(), ready_path="/readyz", log_path=log_path, env=env
     ) as server:
+        yield server
+
+
+@pytest.fixture
+def start_browser_frontend() -> Callable[[str, Path, Path], contextlib.AbstractContextManager]:
+    """Return browser_frontend, for a test that needs a frontend of its own."""
+    return browser_frontend
+
+
+@pytest.fixture(scope="module")
+def frontend_url(
+    backend_url: str, test_output_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Run `python -m frontend` (real backend, fresh SQLite file) on a free port; yield its URL."""
+    database = tmp_path_factory.mktemp("frontend-db") / "translations.db"
+    log_path = test_output_dir / "logs" / "frontend-browser.log"
+    with browser_frontend(backend_url, database, log_path) as server:
         yield server.base_url
 
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from testkit.held_backend import held_backend
-from testkit.servers import ServerProcess, free_port, python_env, python_module, sqlite_frontend_env
+from testkit.servers import ServerProcess, free_port, python_env
 
 pytestmark = pytest.mark.browser
 
@@ -253,23 +253,13 @@ def test_without_javascript_the_form_returns_the_translation(
 
 
 def test_a_translation_saved_late_shows_saved_without_a_reload(
-    page, backend_url: str, operator_users_file: Path, tmp_path: Path, test_output_dir: Path
+    page, backend_url: str, start_browser_frontend, tmp_path: Path, test_output_dir: Path
 ) -> None:
     """While a writer holds the database the page says "not saved yet"; once it is free, the
     page's polling of /api/saves/<ticket> turns the status into the saved entry's link."""
     database = tmp_path / "translations.db"
-    env = sqlite_frontend_env(
-        backend_url,
-        database,
-        {"ADMIN_USERS_FILE": str(operator_users_file), "TRANSLATE_BURST": "100"},
-    )
-    with python_module(
-        "frontend",
-        port=free_port(),
-        ready_path="/readyz",
-        log_path=test_output_dir / "logs" / "frontend-save-later.log",
-        env=env,
-    ) as server:
+    log_path = test_output_dir / "logs" / "frontend-save-later.log"
+    with start_browser_frontend(backend_url, database, log_path) as server:
         # Another writer holds SQLite's write lock: the insert times out and the save is pending.
         holder = sqlite3.connect(database, isolation_level=None)
         try:
