@@ -11,7 +11,6 @@ import json
 import select
 import shutil
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,8 @@ from hypothesis import strategies as st
 
 from testkit.csrf import csrf_token_in
 from testkit.documents import docx_with_picture_bytes
-from testkit.servers import REPO_ROOT, ServerProcess, free_port
+from testkit.servers import REPO_ROOT, free_port, python_env
+from testkit.traefik import running_traefik
 from tests.local_app import LocalApp, running
 
 # Small, so that an oversized body is cheap to send: Traefik's body limit is
@@ -79,29 +79,12 @@ def retrying_traefik(backend_url: str, tmp_path_factory: pytest.TempPathFactory)
     shutil.copy2(REPO_ROOT / "traefik" / "dynamic" / "middlewares.yml", dynamic_dir)
     routes = RETRY_ROUTES.format(dead_port=free_port(), backend_url=backend_url)
     (dynamic_dir / "routes.yml").write_text(routes, encoding="utf-8")
-    port = free_port()
-    static = {
-        "entryPoints": {"web": {"address": f"127.0.0.1:{port}"}},
-        "providers": {"file": {"directory": str(dynamic_dir), "watch": False}},
-        "log": {"level": "WARN"},
-    }
-    (work_dir / "traefik.yml").write_text(json.dumps(static), encoding="utf-8")
     (work_dir / "users").write_text("", encoding="utf-8")
-    env = {
-        "MAX_TEXT_CHARS": str(MAX_TEXT_CHARS),
-        "BASIC_AUTH_USERS_FILE": str(work_dir / "users"),
-    }
-    beside = Path(sys.executable).parent / "traefik"
-    traefik = str(beside) if beside.exists() else shutil.which("traefik") or "traefik"
-    url = f"http://127.0.0.1:{port}"
-    # Ready once the routes are loaded, not merely once the entrypoint listens.
-    with ServerProcess(
-        [traefik, f"--configFile={work_dir / 'traefik.yml'}"],
-        ready_url=url + "/readyz",
-        log_path=work_dir / "traefik.log",
-        env=env,
-    ):
-        yield url
+    env = python_env(
+        {"MAX_TEXT_CHARS": str(MAX_TEXT_CHARS), "BASIC_AUTH_USERS_FILE": str(work_dir / "users")}
+    )
+    with running_traefik(dynamic_dir, log_path=work_dir / "traefik.log", env=env) as traefik:
+        yield traefik.base_url
 
 
 def _post_statuses(url: str, path: str, headers: dict[str, str]) -> list[int]:
@@ -355,9 +338,9 @@ def _refused_early(base_url: str, path: str, length: int) -> tuple[int, str, int
 
 @pytest.mark.parametrize("path", list(UPLOAD_ROUTES))
 def test_a_26_mib_upload_is_refused_before_its_body_is_sent(app: LocalApp, path: str) -> None:
-    """413 on the declared Content-Length, long before the body is done, at Traefik or behind it.
+    """413 on the declared Content-Length, long before the body is done, at Traefik.
 
-    On the streamed routes the service answers, with the limit; elsewhere Traefik's file-limit.
+    On the streamed routes with the limit in JSON (file-over-limit); elsewhere file-limit's text.
     """
     length = 26 * 2**20
     status, body, sent = _refused_early(app.url, path, length)

