@@ -37,6 +37,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "ops.healthz",
         "ops.readyz",
         "ops.too_many_requests",
+        "ops.file_too_large_page",
         "static",
         # Articles by URL: public like the translate page (their own per-client limit).
         "articles.article_json",

@@ -10,6 +10,7 @@ from quart import Blueprint, Response, request
 from frontend.metrics import CONTENT_TYPE
 from frontend.state import app_state
 from frontend.storage.errors import StorageError
+from frontend.uploads import file_too_large
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("ops", __name__)
@@ -51,6 +52,18 @@ async def too_many_requests() -> tuple[dict, int, dict[str, str]]:
     # Traefik's buckets refill every 1/average s (20/s): one second is always enough to wait.
     message = "Too many requests from your address. Try again in 1 s."
     return {"error": message}, 429, {"Retry-After": "1", "Cache-Control": "no-store"}
+
+
+@blueprint.route("/errors/413", methods=["GET", "POST", "HEAD"])
+async def file_too_large_page() -> tuple[dict, int, dict[str, str]]:
+    """Answer Traefik's refusal of a streamed upload's Content-Length in JSON, with the limit.
+
+    Traefik refuses those itself (traefik/dynamic/middlewares.yml, file-over-limit): its proxy
+    writes the whole request before it reads the answer, so a service's early 413 would not
+    reach the client.
+    """
+    message = file_too_large(app_state().settings.max_file_bytes)
+    return {"error": message}, 413, {"Cache-Control": "no-store"}
 
 
 @blueprint.get("/metrics")
