@@ -452,6 +452,38 @@ def test_exactly_the_lengths_over_the_limit_are_refused_up_front(
         assert status.startswith(b"HTTP/1.1 "), declared
 
 
+#: file-limit's limit (traefik/dynamic/middlewares.yml): MAX_FILE_BYTES + 64 KiB for the form.
+FILE_LIMIT_BYTES = MAX_FILE_BYTES + 65_536
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    length=st.one_of(
+        st.integers(FILE_LIMIT_BYTES + 1, 10**15),
+        st.integers(FILE_LIMIT_BYTES + 1, FILE_LIMIT_BYTES + 2_000),
+    ),
+    leading_zeros=st.integers(0, 3),
+    path=st.sampled_from([path for path, streamed in UPLOAD_ROUTES.items() if streamed]),
+)
+@example(length=FILE_LIMIT_BYTES + 1, leading_zeros=0, path="/api/documents/stream")
+@example(length=FILE_LIMIT_BYTES + 1, leading_zeros=2, path="/api/v1/documents/stream")
+@example(length=10 ** len(str(FILE_LIMIT_BYTES)), leading_zeros=0, path="/api/documents/stream")
+def test_every_length_over_the_file_limit_is_refused_up_front_on_the_streamed_uploads(
+    app: LocalApp, length: int, leading_zeros: int, path: str
+) -> None:
+    """file-over-limit's rule (rendered from MAX_FILE_BYTES) refuses every larger declared
+    length on the head alone, with the limit in JSON; the body is never sent. (Within the limit
+    the 20 MiB uploads above go through on these routes too.)"""
+    declared = "0" * leading_zeros + str(length)
+    status, headers = _answer_to_declared_length(app.url, path, declared)
+    assert status == b"HTTP/1.1 413 Request Entity Too Large", declared
+    assert b"application/json" in headers, declared
+
+
 @pytest.mark.parametrize("path", ["/", "/api/languages"])
 def test_security_headers_are_on_pages_and_api(client: httpx.Client, path: str) -> None:
     headers = client.get(path).headers
