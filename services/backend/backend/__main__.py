@@ -18,6 +18,7 @@ from backend.api.limits import header_timeout_protocol
 from backend.config import Settings
 from backend.logs import configure_logging
 from backend.main import create_app
+from backend.settings_source import ConfigError
 
 logger = logging.getLogger("backend")
 
@@ -81,13 +82,18 @@ class DrainingServer(uvicorn.Server):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve the app with uvicorn until stopped; exit 1 when the model cannot be loaded."""
+    """Serve with uvicorn until stopped; exit 2 on a bad setting, 1 if the model cannot load."""
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8001, help="port to listen on")
     args = parser.parse_args(argv)
     limit_malloc_arenas()
-    settings = Settings()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        # A bad setting will not fix itself on restart: say which and exit as the frontend does.
+        print(f"backend: configuration error: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, json_lines=settings.log_json)
     server: DrainingServer | None = None
 

@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.settings_source import EnvironmentSettings
 
 
 def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "unlimited-translation" / "ctranslate2"
 
 
-class Settings(BaseSettings):
-    """Every knob of the backend; each field is one environment variable of the same name."""
+class Settings(EnvironmentSettings):
+    """Every knob of the backend; each field is one environment variable of the same name.
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    Built from keyword arguments only; `Settings.from_env()` reads the environment.
+    """
 
     # --- model and engine ---
     model: str = Field("Helsinki-NLP/opus-mt-de-en", description="HF model id or local directory")

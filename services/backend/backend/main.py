@@ -44,7 +44,7 @@ def create_app(
     summary_engine_factory: SummaryEngineFactory = load_summary_engine,
 ) -> FastAPI:
     """Build the backend app; its lifespan loads the model in the background and closes all."""
-    settings = settings or Settings()
+    settings = settings if settings is not None else Settings.from_env()
     metrics = Metrics(CollectorRegistry(auto_describe=True))
     state = BackendState(settings, metrics, engine_factory, on_fatal=on_fatal)
     summaries = SummaryState(settings, summary_engine_factory, on_fatal=on_fatal)

@@ -1,8 +1,9 @@
 """Read a pydantic-settings class from one environment mapping: NAME, and NAME_FILE for secrets.
 
-The backend's settings read ``os.environ`` when built. The frontend's are built directly by the
-tests (as many as they like, never picking up the developer's shell), so only ``from_env`` reads
-an environment, and it takes the mapping to read: the process's by default.
+Both services' settings are built directly by the tests (as many as they like, never picking up
+the developer's shell), so only ``from_env`` reads an environment, and it takes the mapping to
+read: the process's by default. Each image is built from its own folder, so this module is copied
+into both (tests/test_copied_modules.py keeps the copies equal).
 """
 
 from __future__ import annotations
