@@ -15,9 +15,8 @@ from tests.cluster.cluster import Cluster, wait_until
 from tests.cluster.deploy import BACKUP_VOLUME
 from tests.cluster.marks import CLUSTER_MARKS
 from tests.cluster.summary import ClusterSummary
-from tests.cluster.traffic import first_translation
 from tests.swarm.cli import docker
-from tests.swarm.client import Translator
+from tests.swarm.client import Translator, first_translation
 from tests.swarm.stack import Stack
 
 pytestmark = CLUSTER_MARKS

@@ -11,19 +11,6 @@ import httpx
 from tests.swarm.client import Translator
 from tests.swarm.load import BackgroundLoad
 
-
-def first_translation(base_url: str) -> str | None:
-    """Return None once the app translates and saves through Traefik, else why not."""
-    with httpx.Client(timeout=30) as client:
-        try:
-            result = Translator(client, base_url)("Hallo Welt. Wie geht es dir?")
-        except (AssertionError, httpx.HTTPError) as error:
-            return f"{type(error).__name__}: {error}"
-    if result["done"].get("saved") is not True:
-        return f"translated but not saved in MySQL: {result['done']}"
-    return None
-
-
 # Requests in flight on a node that loses its power hang (no reset comes back) until a timeout;
 # requests started this long after the loss must all succeed: Traefik's health checks (every
 # 3 s, 2 s timeout) have dropped the lost replicas by then.

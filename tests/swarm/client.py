@@ -69,3 +69,15 @@ class Translator:
         if not result["segments"]:
             return "no segments"
         return None
+
+
+def first_translation(base_url: str) -> str | None:
+    """Return None once the app translates and saves through Traefik, else why not."""
+    with httpx.Client(timeout=30) as client:
+        try:
+            result = Translator(client, base_url)("Hallo Welt. Wie geht es dir?")
+        except (AssertionError, httpx.HTTPError) as error:
+            return f"{type(error).__name__}: {error}"
+    if result["done"].get("saved") is not True:
+        return f"translated but not saved in MySQL: {result['done']}"
+    return None

@@ -19,7 +19,7 @@ import pytest
 from testkit.fixtures import TEST_OUTPUT
 from testkit.servers import REPO_ROOT, free_port
 from tests.swarm import deployment, stack
-from tests.swarm.client import Translator
+from tests.swarm.client import first_translation
 from tests.swarm.engine import Engine, acquire_engine, release_engine
 from tests.swarm.images import python_base_image, standin_image, try_pull
 from tests.swarm.project_images import ProjectImages, build_backend, build_frontend
@@ -158,6 +158,7 @@ def deployed(
     try:
         started = time.monotonic()
         stack.create_secrets(deployed)
+        deployed.admin_login = printed_admin_login(deployed.create_output)
         stack.deploy(deployed)
         stack.wait_for(
             "every service running and healthy",
@@ -180,18 +181,6 @@ def deployed(
         shutil.rmtree(deploy_dir, ignore_errors=True)
 
 
-def first_translation(base_url: str) -> str | None:
-    """Return None once the app translates and saves through Traefik, else why not."""
-    with httpx.Client(timeout=30) as client:
-        try:
-            result = Translator(client, base_url)("Hallo Welt. Wie geht es dir?")
-        except (AssertionError, httpx.HTTPError) as error:
-            return f"{type(error).__name__}: {error}"
-    if result["done"].get("saved") is not True:
-        return f"translated but not saved in MySQL: {result['done']}"
-    return None
-
-
 @pytest.fixture
 def app_client(deployed: stack.Stack) -> Iterator[httpx.Client]:
     """Return an HTTP client for tests (the app is reached on 127.0.0.1:<HTTP_PORT> only)."""
@@ -199,11 +188,16 @@ def app_client(deployed: stack.Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="package")
+def printed_admin_login(output: str) -> tuple[str, str]:
+    """Return the admin user and password secrets/create.sh printed, or empty strings."""
+    user = re.search(r"^\s*user:\s*(\S+)\s*$", output, re.MULTILINE)
+    password = re.search(r"^\s*password:\s*(\S+)\s*$", output, re.MULTILINE)
+    return (user.group(1), password.group(1)) if user and password else ("", "")
+
+
+@pytest.fixture
 def admin_credentials(deployed: stack.Stack) -> tuple[str, str]:
-    """Return the admin login secrets/create.sh generated and printed once."""
-    user = re.search(r"^\s*user:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
-    password = re.search(r"^\s*password:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
-    if not user or not password:
+    """Return the admin login as it stands (test_rotation.py rotates the password)."""
+    if not all(deployed.admin_login):
         pytest.fail("secrets/create.sh did not print the generated admin user and password")
-    return user.group(1), password.group(1)
+    return deployed.admin_login

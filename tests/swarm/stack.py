@@ -32,6 +32,8 @@ class Stack:
     base_url: str
     secrets: list[str] = field(default_factory=list)
     create_output: str = ""
+    # The admin login for /query, /history and /traefik/: what create.sh printed, or rotated to.
+    admin_login: tuple[str, str] = ("", "")
 
     def service(self, short_name: str) -> str:
         """Return the full Swarm name of one of the stack's services (e.g. backend)."""

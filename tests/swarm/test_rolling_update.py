@@ -74,6 +74,42 @@ def test_rolling_update_of_the_frontend_fails_no_request(
     assert load.report.failed == 0, f"{load.report.summary()} during the rolling update"
 
 
+def previous_spec_image(service: str) -> str:
+    """Return the image of the spec before the last update (what a rollback returns to), or ""."""
+    image = docker(
+        "service", "inspect", "--format",
+        "{{with .PreviousSpec}}{{.TaskTemplate.ContainerSpec.Image}}{{end}}", service,
+    )  # fmt: skip
+    return image.split("@")[0]
+
+
+def test_a_release_rolled_back_by_hand_returns_to_the_previous_image(
+    deployed: Stack, swarm_summary: SwarmSummary
+) -> None:
+    """The runbook's `docker service rollback` after a completed update (the one above), under
+    load: the spec before that update comes back and no request fails on the way."""
+    service = deployed.service("frontend")
+    if not previous_spec_image(service):
+        # Run alone (-k): make the update this rollback undoes.
+        test_rolling_update_of_the_frontend_fails_no_request(deployed, swarm_summary)
+    before_update, updated = previous_spec_image(service), spec_image(service)
+    assert before_update != updated, f"the last update left the image at {updated}"
+    started = time.monotonic()
+    with frontend_load(deployed) as load:
+        load.wait_for_requests(5)
+        docker("service", "rollback", "--detach", service)
+        wait_for(
+            "the rollback by hand",
+            lambda: update_finished(deployed, service, {"rollback_completed"}),
+            timeout_s=UPDATE_TIMEOUT_S,
+        )
+        load.wait_for_requests(load.report.sent + 5)
+    swarm_summary.time("rollback by hand of the frontend", time.monotonic() - started)
+    swarm_summary.failed_requests["during the rollback by hand"] = load.report.summary()
+    assert spec_image(service) == before_update, f"rolled back to {spec_image(service)}"
+    assert load.report.failed == 0, f"{load.report.summary()} during the rollback by hand"
+
+
 def test_broken_frontend_release_rolls_back_by_itself(
     deployed: Stack, app_client: httpx.Client, swarm_summary: SwarmSummary
 ) -> None:
