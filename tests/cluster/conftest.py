@@ -20,17 +20,19 @@ from testkit.fixtures import TEST_OUTPUT
 from testkit.servers import REPO_ROOT
 from tests.cluster import deploy
 from tests.cluster.cluster import Cluster, bring_up, clean_leftovers, tear_down, use_manager
-from tests.cluster.diagnostics import diagnostics
+from tests.cluster.diagnostics import diagnostics, provider_inputs
 from tests.cluster.forward import Forwarder
 from tests.cluster.host_images import PushedImages, build_and_push
+from tests.cluster.routers import RouterWatch
 from tests.cluster.summary import ClusterSummary
 from tests.cluster.topology import REGISTRY_ADDRESS, REGISTRY_NETNS, REGISTRY_PORT, managers
-from tests.cluster.traffic import first_translation
 from tests.swarm import stack
+from tests.swarm.client import first_translation
 from tests.swarm.stack import Stack
 
 SUMMARY_KEY = pytest.StashKey[ClusterSummary]()
 CLUSTER_KEY = pytest.StashKey[Cluster]()
+WATCH_KEY = pytest.StashKey[RouterWatch]()
 WORKDIR = REPO_ROOT / "build" / "cluster"
 RUN_DIR = WORKDIR / "run"
 # Outlives the run (a cache): layers pushed once are not pushed again.
@@ -52,6 +54,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     cluster = item.config.stash.get(CLUSTER_KEY, None)
     if report.failed and cluster is not None and item.get_closest_marker("cluster"):
         text = diagnostics(cluster)
+        watch = item.config.stash.get(WATCH_KEY, None)
+        if watch is not None:
+            text += "\n===== Traefik's routes to the backends (last changes)\n"
+            text += "\n".join(watch.lines()[-40:])
         report.sections.append(("Cluster diagnostics (nodes, service ps, node logs)", text))
         log_dir = TEST_OUTPUT / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +180,48 @@ def deployed(
     finally:
         # The staged secret files hold this deployment's passwords; the cluster goes anyway.
         shutil.rmtree(deploy_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def router_watch(
+    pytestconfig: pytest.Config,
+    cluster: Cluster,
+    deployed: Stack,
+    entrypoints: dict[str, str],
+    admin_credentials: tuple[str, str],
+    cluster_summary: ClusterSummary,
+) -> Iterator[RouterWatch]:
+    """Record what every Traefik routes to the backends while the checks run (routers.py)."""
+    watch = RouterWatch(
+        entrypoints, admin_credentials, lambda node: provider_inputs(cluster, node, deployed.name)
+    ).start()
+    pytestconfig.stash[WATCH_KEY] = watch
+    try:
+        yield watch
+    finally:
+        watch.close()
+        del pytestconfig.stash[WATCH_KEY]
+        log_dir = TEST_OUTPUT / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        (log_dir / "cluster-routing.txt").write_text("\n".join(watch.lines()) + "\n")
+        lost = watch.lost_router()
+        cluster_summary.notes.append(
+            f"Traefik's router to the backends went missing {len(lost)} times "
+            f"(every change: {TEST_OUTPUT / 'logs' / 'cluster-routing.txt'})"
+        )
+        cluster_summary.notes.extend(lost[:10])
+
+
+@pytest.fixture(autouse=True)
+def routing_marks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Mark each check on the routing watch of the tests that use the deployed stack."""
+    if "deployed" not in request.fixturenames:
+        yield
+        return
+    watch: RouterWatch = request.getfixturevalue("router_watch")
+    watch.mark(f"{request.node.name} starts")
+    yield
+    watch.mark(f"{request.node.name} ends")
 
 
 # The modules run from the least to the most disruptive; each states the layout it needs.

@@ -4,6 +4,7 @@ the warnings and errors the stack's containers logged (which request broke where
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from tests.cluster.cluster import Cluster
 from tests.swarm.cli import CommandError, run
@@ -65,9 +66,24 @@ def container_problems(cluster: Cluster, name: str) -> list[str]:
         problems = [
             line for line in (result.stdout + result.stderr).splitlines() if is_problem(line)
         ]
-        body = "\n".join(problems[-40:]) or "(none)"
+        # A flood of failed requests must not hide the few lines that say why (a provider error).
+        own = [line for line in problems if "OriginStatus" not in line]
+        failed = [line for line in problems if "OriginStatus" in line]
+        body = "\n".join(own[-30:] + failed_requests_summary(failed) + failed[-15:]) or "(none)"
         parts.append(f"===== warnings, errors, failed requests of {name} {container_name}\n{body}")
     return parts
+
+
+def failed_requests_summary(lines: list[str]) -> list[str]:
+    """Return one line counting an access log's failed requests per status and router."""
+    if not lines:
+        return []
+    counts: Counter[str] = Counter()
+    for line in lines:
+        entry = json.loads(line)
+        counts[f"{entry.get('DownstreamStatus')} via {entry.get('RouterName') or 'no router'}"] += 1
+    listed = ", ".join(f"{key} x{count}" for key, count in counts.most_common())
+    return [f"({len(lines)} failed requests: {listed})"]
 
 
 def is_problem(line: str) -> bool:
@@ -87,3 +103,44 @@ def is_problem(line: str) -> bool:
             entry.get("OriginStatus") in (0, None) or int(entry.get("DownstreamStatus", 0)) >= 500
         )
     return False
+
+
+def provider_inputs(cluster: Cluster, name: str, stack_name: str) -> str:
+    """Return what node name's dockerd gives Traefik's swarm provider, and Traefik's own log.
+
+    The provider lists the services, the tasks whose desired state is running, and the swarm
+    networks, all through the local socket; then builds one router per service with tasks.
+    """
+    node = cluster.nodes[name]
+    tasks = node.docker(
+        "service", "ps", "--filter", "desired-state=running",
+        "--format", "{{.Node}}:{{.CurrentState}}", f"{stack_name}_backend",
+        check=False, timeout_s=20,
+    ).replace("\n", "; ")  # fmt: skip
+    networks = node.docker(
+        "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}",
+        check=False, timeout_s=20,
+    ).split()  # fmt: skip
+    swarm_fields = "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Error}}"
+    swarm = node.docker("info", "--format", swarm_fields, check=False, timeout_s=20)
+    return (
+        f"backend tasks [{tasks}]; swarm networks {networks}; swarm {swarm}\n"
+        f"    traefik's own log: {traefik_log(node, since='60s') or '(nothing)'}"
+    )
+
+
+def traefik_log(node, *, since: str) -> str:
+    """Return Traefik's own log lines (not its access log) on node since a moment, joined."""
+    names = node.docker("ps", "--format", "{{.Names}}", check=False, timeout_s=20).split()
+    lines = []
+    for container in (name for name in names if "_traefik." in name):
+        result = run(
+            ["docker", "logs", "--since", since, container],
+            check=False,
+            timeout_s=30,
+            env=node.docker_env(),
+        )
+        for line in (result.stdout + result.stderr).splitlines():
+            if "OriginStatus" not in line and "RequestMethod" not in line:
+                lines.append(line[:300])
+    return "\n      ".join(lines[-15:])

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.cluster.diagnostics import is_problem
+from tests.cluster.diagnostics import failed_requests_summary, is_problem
 from tests.cluster.network import port_name
 from tests.cluster.nodes import daemon_config
 from tests.cluster.registry import config_text
+from tests.cluster.routers import RouterWatch
 from tests.cluster.summary import ClusterSummary
 from tests.cluster.topology import NODES, PREFIX, REGISTRY, NodeSpec, gpu_nodes, managers
 from tests.cluster.traffic import Outcomes
@@ -115,3 +118,61 @@ def test_diagnostics_pick_warnings_errors_and_cut_requests_from_container_logs()
     assert not is_problem('{"OriginStatus": 200, "DownstreamStatus": 200}')
     assert not is_problem('{"level": "INFO", "message": "request"}')
     assert not is_problem("plain text")
+
+
+def test_failed_requests_are_counted_per_status_and_router() -> None:
+    """A flood of 404s without a router reads as one line, not forty lines of the same."""
+    lines = [
+        '{"OriginStatus": 0, "DownstreamStatus": 404}',
+        '{"OriginStatus": 0, "DownstreamStatus": 404, "RouterName": ""}',
+        '{"OriginStatus": 502, "DownstreamStatus": 502, "RouterName": "backend-internal@swarm"}',
+    ]
+    assert failed_requests_summary(lines) == [
+        "(3 failed requests: 404 via no router x2, 502 via backend-internal@swarm x1)"
+    ]
+    assert failed_requests_summary([]) == []
+
+
+def traefik_api(routers: dict[str, list[dict[str, str]]], step: list[int]) -> httpx.MockTransport:
+    """A Traefik API whose backend router and servers change at each poll (step[0])."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        state = routers[host][min(step[0], len(routers[host]) - 1)]
+        if state is None:
+            return httpx.Response(404, json={"message": "router not found"})
+        if request.url.path.endswith("/routers/backend-internal@swarm"):
+            return httpx.Response(200, json={"status": "enabled"})
+        return httpx.Response(200, json={"serverStatus": state})
+
+    return httpx.MockTransport(answer)
+
+
+def test_the_router_watch_records_each_change_and_what_dockerd_said_then() -> None:
+    """One line per change of a Traefik's router or servers; a lost router asks dockerd why."""
+    up = {"http://10.0.1.5:8001": "UP", "http://10.0.1.6:8001": "UP"}
+    one = {"http://10.0.1.6:8001": "UP"}
+    routers = {"node1": [up, up, up, up], "node2": [up, one, None, up]}
+    step = [0]
+    asked: list[str] = []
+    watch = RouterWatch(
+        {"node1": "http://node1", "node2": "http://node2"},
+        ("admin", "secret"),
+        lambda node: asked.append(node) or "backend tasks [node5:Running]",
+    )
+    with httpx.Client(transport=traefik_api(routers, step)) as client:
+        for step[0] in range(4):
+            watch.poll_once(client)
+    lines = watch.lines()
+    assert [re.search(r"s (node\d): ", line).group(1) for line in lines] == [
+        "node1", "node2", "node2", "node2", "node2"
+    ]  # fmt: skip
+    assert "http://10.0.1.5:8001 UP" in lines[0]
+    assert "10.0.1.5" not in lines[2]
+    assert "http://10.0.1.6:8001 UP" in lines[2]
+    assert "router missing" in lines[3]
+    assert "node2's dockerd: backend tasks [node5:Running]" in lines[3]
+    assert "dockerd" not in lines[4]
+    assert "router enabled" in lines[4]
+    assert asked == ["node2"]
+    assert watch.lost_router() == [lines[3]]
