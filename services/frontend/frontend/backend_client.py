@@ -39,6 +39,18 @@ class BackendUnavailable(BackendError):
     retryable = True
 
 
+class BackendAbsent(BackendUnavailable):
+    """No replica took the request: none can be reached, or the proxy has none to give it.
+
+    The proxy in front of the backends answers 404 while it has no route (no replica runs: all
+    restarting at once, as Swarm does to GPU tasks after a leader change), 503 while none is
+    ready, 502/504 when the one it chose is gone. Nothing was translated yet, so the request may
+    be sent again as soon as a replica is back (ResumingStream waits for one, within a bound).
+    """
+
+    retryable = True
+
+
 class BackendStalled(BackendUnavailable):
     """The backend sent nothing, not even a heartbeat, for the stream's idle timeout (503).
 
@@ -179,11 +191,11 @@ class BackendClient:
         except httpx.TimeoutException:
             raise BackendUnavailable("The translation service did not answer in time.") from None
         except httpx.TransportError:
-            raise BackendUnavailable("The translation service cannot be reached.") from None
+            raise BackendAbsent("The translation service cannot be reached.") from None
         if response.status_code != httpx.codes.OK:
             await response.aread()
             await response.aclose()
-            raise _status_error(response)
+            raise _opening_error(response)
         return BackendStream(response)
 
     async def detect(self, text: str, *, request_id: str) -> tuple[str, float] | None:
@@ -226,14 +238,26 @@ class BackendClient:
         return self._model_info
 
 
-def _status_error(response: httpx.Response) -> BackendError:
+#: What the proxy answers when it had no replica for the request (see BackendAbsent). The
+#: frontend only calls paths every backend serves, so a 404 is the proxy's, never the backend's.
+NO_REPLICA_STATUSES = frozenset(
+    {
+        httpx.codes.NOT_FOUND,
+        httpx.codes.BAD_GATEWAY,
+        httpx.codes.SERVICE_UNAVAILABLE,
+        httpx.codes.GATEWAY_TIMEOUT,
+    }
+)
+
+
+def _opening_error(response: httpx.Response) -> BackendError:
+    """Classify the status a stream was refused with before it started."""
     status = response.status_code
     log.warning("backend answered status=%d", status)
-    if status in (httpx.codes.SERVICE_UNAVAILABLE, httpx.codes.GATEWAY_TIMEOUT):
-        return BackendUnavailable("The translation service is not ready yet. Try again shortly.")
-    if status == httpx.codes.BAD_GATEWAY:
-        # The proxy in front of the backends lost its replica: another attempt may reach one.
-        return BackendBroken(f"The translation service failed (HTTP {status}).")
+    if status in NO_REPLICA_STATUSES:
+        return BackendAbsent(
+            f"No translation service is available right now (HTTP {status}). Try again shortly."
+        )
     if status == httpx.codes.REQUEST_ENTITY_TOO_LARGE:
         return BackendRejected(_detail(response) or "The text is longer than the service accepts.")
     # 400 (unsupported pair) or 422 (malformed request) mean this frontend is misconfigured.

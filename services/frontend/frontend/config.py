@@ -56,6 +56,11 @@ class Settings(FetchSettings):
     backend_stream_attempts: int = Field(
         3, ge=1, description="Requests per translation when the stream breaks (resumed after it)"
     )
+    backend_unavailable_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a translation waits for a backend replica while none takes it",
+    )
     source_lang: str = Field("de", description="Source language sent to the backend")
     target_lang: str = Field("en", description="Target language sent to the backend")
     max_text_chars: int = Field(

@@ -119,6 +119,7 @@ async def open_resources(settings: Settings) -> Resources:
             source_lang=settings.source_lang,
             target_lang=settings.target_lang,
             stream_attempts=settings.backend_stream_attempts,
+            unavailable_wait_s=settings.backend_unavailable_wait_s,
         )
         articles = Articles.open(settings, translating, http)
         exits.push_async_callback(articles.aclose)

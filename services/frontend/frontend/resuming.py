@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from frontend.backend_client import (
+    BackendAbsent,
     BackendClient,
     BackendError,
     BackendFailed,
@@ -18,6 +19,9 @@ from frontend.backend_client import (
 
 log = logging.getLogger(__name__)
 
+#: How often a translation asks again while no backend replica is there to take it.
+ABSENT_RETRY_INTERVAL_S = 0.5
+
 
 class ResumingStream:
     """Iterate a translation's segments once each, reopening the backend stream when it breaks.
@@ -26,6 +30,10 @@ class ResumingStream:
     the segments already received cheaply; they are skipped by index. Only errors marked
     retryable (unreachable, connection broken, stream cut) are retried, within `attempts`
     requests in all; a refused text, a failed translation or a malformed stream is not.
+
+    While no replica is there to take the request at all (BackendAbsent: every replica
+    restarting), the stream waits for one instead, asking every `absent_retry_interval_s`, for
+    up to `absent_wait_s` in all; those requests do not count against `attempts`.
     """
 
     def __init__(
@@ -36,12 +44,18 @@ class ResumingStream:
         request_id: str,
         attempts: int,
         backoff_s: float,
+        absent_wait_s: float = 0.0,
+        absent_retry_interval_s: float = ABSENT_RETRY_INTERVAL_S,
     ) -> None:
         self._backend = backend
         self._text = text
         self._request_id = request_id
         self._attempts = max(1, attempts)
         self._backoff_s = backoff_s
+        self._absent_wait_s = absent_wait_s
+        self._absent_interval_s = absent_retry_interval_s
+        # When the wait for a replica must end (set by the first BackendAbsent).
+        self._absent_deadline: float | None = None
         self._used = 0
         self._received = 0
         self._current: BackendStream | None = None
@@ -56,9 +70,19 @@ class ResumingStream:
         request_id: str,
         attempts: int,
         backoff_s: float,
+        absent_wait_s: float = 0.0,
+        absent_retry_interval_s: float = ABSENT_RETRY_INTERVAL_S,
     ) -> ResumingStream:
         """Start translating `text`; raise BackendError if no attempt could start the stream."""
-        stream = cls(backend, text, request_id=request_id, attempts=attempts, backoff_s=backoff_s)
+        stream = cls(
+            backend,
+            text,
+            request_id=request_id,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            absent_wait_s=absent_wait_s,
+            absent_retry_interval_s=absent_retry_interval_s,
+        )
         stream._current = await stream._open()
         return stream
 
@@ -91,8 +115,30 @@ class ResumingStream:
             self._used += 1
             try:
                 return await self._backend.open_stream(self._text, request_id=self._request_id)
+            except BackendAbsent as error:
+                if await self._waited_for_replica(error):
+                    self._used -= 1
+                    continue
+                await self._before_retry(error)
             except BackendError as error:
                 await self._before_retry(error)
+
+    async def _waited_for_replica(self, error: BackendAbsent) -> bool:
+        """Wait a moment for a replica if the wait allows it; False once it is spent."""
+        now = asyncio.get_running_loop().time()
+        if self._absent_deadline is None:
+            self._absent_deadline = now + self._absent_wait_s
+        left_s = self._absent_deadline - now
+        if left_s <= 0:
+            return False
+        log.warning(
+            "no backend replica took the stream (%s); asking again, %.1f s of %.0f s left",
+            error,
+            left_s,
+            self._absent_wait_s,
+        )
+        await asyncio.sleep(min(self._absent_interval_s, left_s))
+        return True
 
     async def _before_retry(self, error: BackendError) -> None:
         """Re-raise `error` unless another attempt is allowed; then wait a short backoff."""

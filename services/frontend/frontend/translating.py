@@ -62,6 +62,7 @@ class Translating:
         target_lang: str,
         stream_attempts: int = 3,
         stream_retry_backoff_s: float = STREAM_RETRY_BACKOFF_S,
+        unavailable_wait_s: float = 0.0,
     ) -> None:
         self._backend = backend
         self._saver = saver
@@ -69,6 +70,7 @@ class Translating:
         self._target_lang = target_lang
         self._stream_attempts = stream_attempts
         self._stream_retry_backoff_s = stream_retry_backoff_s
+        self._unavailable_wait_s = unavailable_wait_s
 
     async def language_notice(self, text: str, *, request_id: str) -> str | None:
         """Return a friendly notice when text is already in the target language, else None."""
@@ -99,6 +101,7 @@ class Translating:
             request_id=request_id,
             attempts=self._stream_attempts,
             backoff_s=self._stream_retry_backoff_s,
+            absent_wait_s=self._unavailable_wait_s,
         )
         return TranslationRun(self, text, stream, source)
 

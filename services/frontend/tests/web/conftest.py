@@ -78,6 +78,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             # Nothing listens on a fresh free port: the backend is unreachable unless overridden.
             "backend_url": f"http://127.0.0.1:{free_port()}",
             "backend_connect_timeout_s": 2.0,
+            # The unreachable backend fails at once: the wait for a replica has its own tests.
+            "backend_unavailable_wait_s": 0.0,
             "backend_read_timeout_s": 60.0,
             "admin_users_file": str(write_users_file(tmp_path / "admin_users")),
         }

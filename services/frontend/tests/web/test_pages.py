@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 SCRIPT_WITHOUT_SRC = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"\sstyle=|<style", re.IGNORECASE)
@@ -82,6 +83,26 @@ async def test_unreachable_backend_is_503_on_the_stream_api(offline_client, csrf
     )
     assert response.status_code == 503
     assert "cannot be reached" in (await response.get_json())["error"]
+
+
+async def test_with_no_backend_the_page_waits_for_one_then_says_so(
+    make_settings, csrf_token
+) -> None:
+    """BACKEND_UNAVAILABLE_WAIT_S reaches the translation: it asks again for that long first."""
+    from frontend.app import create_app
+
+    app = create_app(make_settings(backend_unavailable_wait_s=1.0))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        token = await csrf_token(client)
+        started = time.monotonic()
+        response = await client.post(
+            "/api/translate/stream", json={"text": "Hallo."}, headers={"X-CSRF-Token": token}
+        )
+        waited_s = time.monotonic() - started
+    assert response.status_code == 503
+    assert "cannot be reached" in (await response.get_json())["error"]
+    assert 1.0 <= waited_s < 10
 
 
 async def test_empty_text_is_refused_with_a_message(offline_client, csrf_token) -> None:

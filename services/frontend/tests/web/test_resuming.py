@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 from frontend.backend_client import (
+    BackendAbsent,
     BackendBroken,
     BackendClient,
     BackendFailed,
@@ -16,8 +18,12 @@ from frontend.backend_client import (
     BackendUnavailable,
 )
 from frontend.resuming import ResumingStream
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TEXTS = ["Eins. ", "Zwei. ", "Drei. ", "Vier. ", "Fünf."]
+#: The tests' pause between two requests while no replica takes one (production: 0.5 s).
+ABSENT_INTERVAL_S = 0.01
 DONE = {"done": True, "segments": len(TEXTS), "duration_ms": 4.0, "model": "m", "engine": "e"}
 
 
@@ -61,12 +67,20 @@ def counting(responses: list[Callable[[httpx.Request], httpx.Response]]) -> tupl
     return handler, seen
 
 
-async def translate(handler: Handler, *, attempts: int = 3) -> tuple[list[str], ResumingStream]:
+async def translate(
+    handler: Handler, *, attempts: int = 3, absent_wait_s: float = 0.0
+) -> tuple[list[str], ResumingStream]:
     http = httpx.AsyncClient(base_url="http://backend", transport=httpx.MockTransport(handler))
     backend = BackendClient(http, source_lang="de", target_lang="en")
     async with http:
         stream = await ResumingStream.open(
-            backend, "Eins. Zwei.", request_id="req-12345678", attempts=attempts, backoff_s=0
+            backend,
+            "Eins. Zwei.",
+            request_id="req-12345678",
+            attempts=attempts,
+            backoff_s=0,
+            absent_wait_s=absent_wait_s,
+            absent_retry_interval_s=ABSENT_INTERVAL_S,
         )
         texts = [segment.text async for segment in stream]
     return texts, stream
@@ -238,3 +252,84 @@ async def test_the_body_is_read_to_its_end_after_the_done_line() -> None:
     handler, _ = counting([lambda _: httpx.Response(200, content=body())])
     await translate(handler)
     assert read == ["end"]
+
+
+def refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("refused", request=request)
+
+
+#: Every way a request finds no replica before its stream starts (BackendAbsent).
+NO_REPLICA = {
+    "404 no route": lambda _: httpx.Response(404, text="404 page not found"),
+    "502": lambda _: httpx.Response(502, text="Bad Gateway"),
+    "503": lambda _: httpx.Response(503, json={"detail": "model loading"}),
+    "504": lambda _: httpx.Response(504, text="Gateway Timeout"),
+    "refused": refused,
+}
+
+
+@pytest.mark.parametrize("answer", NO_REPLICA.values(), ids=NO_REPLICA.keys())
+async def test_while_no_replica_takes_it_the_translation_waits_for_one(answer: Handler) -> None:
+    """Every replica restarting (Swarm after a leader change): asked again until one is back,
+    and those requests do not use up the attempts a broken stream gets."""
+    ok = lambda _: httpx.Response(200, content=complete())  # noqa: E731
+    handler, seen = counting([answer] * 6 + [ok])
+    texts, stream = await translate(handler, attempts=1, absent_wait_s=10)
+    assert texts == TEXTS
+    assert stream.done is not None
+    assert len(seen) == 7
+
+
+async def test_the_wait_for_a_replica_is_bounded_and_then_says_so() -> None:
+    handler, seen = counting([NO_REPLICA["404 no route"]])
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(BackendAbsent, match="No translation service is available") as raised:
+        await translate(handler, attempts=2, absent_wait_s=0.2)
+    waited_s = loop.time() - started
+    assert raised.value.status_code == 503
+    assert 0.2 <= waited_s < 2.0
+    # Asked every interval during the wait, then the attempts a retryable error gets.
+    assert len(seen) >= 0.2 / ABSENT_INTERVAL_S / 2
+    assert len(seen) <= 0.2 / ABSENT_INTERVAL_S + 3
+
+
+async def test_a_stream_cut_then_no_replica_resumes_once_one_is_back() -> None:
+    """The reopen after a cut waits for a replica too; every segment still comes once."""
+    handler, seen = counting(
+        [
+            lambda _: httpx.Response(200, content=cut_after(2)),
+            NO_REPLICA["404 no route"],
+            NO_REPLICA["refused"],
+            NO_REPLICA["503"],
+            lambda _: httpx.Response(200, content=complete()),
+        ]
+    )
+    texts, _ = await translate(handler, attempts=2, absent_wait_s=10)
+    assert texts == TEXTS
+    assert len(seen) == 5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    outages=st.lists(st.sampled_from(sorted(NO_REPLICA)), max_size=8),
+    attempts=st.integers(min_value=1, max_value=3),
+)
+def test_any_outage_within_the_wait_ends_in_the_whole_translation(
+    outages: list[str], attempts: int
+) -> None:
+    """Whatever mix of no-replica answers comes first, the text arrives whole, once, after
+    exactly one request per answer."""
+    ok = lambda _: httpx.Response(200, content=complete())  # noqa: E731
+    handler, seen = counting([NO_REPLICA[name] for name in outages] + [ok])
+    texts, _ = asyncio.run(translate(handler, attempts=attempts, absent_wait_s=10))
+    assert texts == TEXTS
+    assert len(seen) == len(outages) + 1
+
+
+async def test_without_a_wait_no_replica_is_retried_within_the_attempts() -> None:
+    """BACKEND_UNAVAILABLE_WAIT_S=0: the old behaviour, a few quick attempts, then 503."""
+    handler, seen = counting([NO_REPLICA["404 no route"]])
+    with pytest.raises(BackendAbsent):
+        await translate(handler, attempts=3, absent_wait_s=0)
+    assert len(seen) == 3
