@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -54,11 +55,28 @@ http:
       rule: PathPrefix(`/`) && Header(`X-No-Retry`, `1`)
       entryPoints: [web]
       service: two-servers
+    black-hole:
+      rule: PathPrefix(`/`) && Header(`X-Black-Hole`, `retry`)
+      entryPoints: [web]
+      service: hole-and-live
+      middlewares: [frontend-connect-retry@file]
+    black-hole-no-retry:
+      rule: PathPrefix(`/`) && Header(`X-Black-Hole`, `none`)
+      entryPoints: [web]
+      service: hole-and-live
   services:
     two-servers:
       loadBalancer:
         servers:
           - url: http://127.0.0.1:{dead_port}
+          - url: {backend_url}
+    # The first never completes a connection (a task on a node without power), through the
+    # stack's overlay transport (its short dial timeout).
+    hole-and-live:
+      loadBalancer:
+        serversTransport: overlay@file
+        servers:
+          - url: http://127.0.0.1:{hole_port}
           - url: {backend_url}
 """
 
@@ -77,14 +95,43 @@ def retrying_traefik(backend_url: str, tmp_path_factory: pytest.TempPathFactory)
     dynamic_dir = work_dir / "dynamic"
     dynamic_dir.mkdir()
     shutil.copy2(REPO_ROOT / "traefik" / "dynamic" / "middlewares.yml", dynamic_dir)
-    routes = RETRY_ROUTES.format(dead_port=free_port(), backend_url=backend_url)
-    (dynamic_dir / "routes.yml").write_text(routes, encoding="utf-8")
-    (work_dir / "users").write_text("", encoding="utf-8")
-    env = python_env(
-        {"MAX_TEXT_CHARS": str(MAX_TEXT_CHARS), "BASIC_AUTH_USERS_FILE": str(work_dir / "users")}
-    )
-    with running_traefik(dynamic_dir, log_path=work_dir / "traefik.log", env=env) as traefik:
-        yield traefik.base_url
+    with black_hole() as hole_port:
+        routes = RETRY_ROUTES.format(
+            dead_port=free_port(), hole_port=hole_port, backend_url=backend_url
+        )
+        (dynamic_dir / "routes.yml").write_text(routes, encoding="utf-8")
+        (work_dir / "users").write_text("", encoding="utf-8")
+        env = python_env(
+            {
+                "MAX_TEXT_CHARS": str(MAX_TEXT_CHARS),
+                "BASIC_AUTH_USERS_FILE": str(work_dir / "users"),
+            }
+        )
+        with running_traefik(dynamic_dir, log_path=work_dir / "traefik.log", env=env) as traefik:
+            yield traefik.base_url
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """Yield a loopback port where a connection never completes, as to a host without power.
+
+    Its listener never accepts and its queue is full, so the kernel drops every further SYN.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(address)
+        fillers.append(filler)
+    try:
+        yield address[1]
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
 
 
 def _post_statuses(url: str, path: str, headers: dict[str, str]) -> list[int]:
@@ -102,6 +149,49 @@ def test_backend_posts_are_retried_onto_the_healthy_server(
 ) -> None:
     """Round robin sends every other POST to the dead server; Traefik replays it on the live one."""
     assert _post_statuses(retrying_traefik, path, {}) == [200] * RETRY_CHECK_REQUESTS
+
+
+def _timed_statuses(url: str, headers: dict[str, str]) -> list[tuple[int, float]]:
+    """POST the page's stream request RETRY_CHECK_REQUESTS times; (status, seconds) of each."""
+    payload = {"text": GERMAN, "source": "de", "target": "en"}
+    results = []
+    with httpx.Client(base_url=url, timeout=60) as http:
+        for _ in range(RETRY_CHECK_REQUESTS):
+            started = time.monotonic()
+            status = http.post("/v1/translate/stream", json=payload, headers=headers).status_code
+            results.append((status, time.monotonic() - started))
+    return results
+
+
+#: traefik/dynamic/middlewares.yml's overlay transport, and what a retry may add to it.
+OVERLAY_DIAL_TIMEOUT_S = 3.0
+RETRY_MARGIN_S = 2.0
+
+
+def test_a_post_to_a_server_that_never_answers_is_moved_to_a_live_one(
+    retrying_traefik: str,
+) -> None:
+    """The page's stream after a node lost its power: its task's address takes no connection.
+    The overlay transport gives up within its dial timeout and frontend-connect-retry (no
+    retryNonIdempotentMethod) sends the POST to the live server: never sent twice, never lost."""
+    results = _timed_statuses(retrying_traefik, {"X-Black-Hole": "retry"})
+    assert [status for status, _ in results] == [200] * RETRY_CHECK_REQUESTS
+    slowest_s = max(seconds for _, seconds in results)
+    assert slowest_s < OVERLAY_DIAL_TIMEOUT_S + RETRY_MARGIN_S, results
+
+
+def test_without_the_retry_a_server_that_never_answers_is_a_504_after_the_dial_timeout(
+    retrying_traefik: str,
+) -> None:
+    """The control: the black hole is in the rotation, and the transport's timeout bounds it."""
+    results = _timed_statuses(retrying_traefik, {"X-Black-Hole": "none"})
+    timed_out = [seconds for status, seconds in results if status == 504]
+    assert timed_out, results
+    assert 200 in [status for status, _ in results], results
+    assert all(
+        OVERLAY_DIAL_TIMEOUT_S - 0.5 <= s < OVERLAY_DIAL_TIMEOUT_S + RETRY_MARGIN_S
+        for s in timed_out
+    ), results
 
 
 def test_without_the_retry_the_dead_server_fails_requests(retrying_traefik: str) -> None:

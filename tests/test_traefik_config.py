@@ -107,3 +107,14 @@ def test_traefik_keeps_metrics_ping_and_the_internal_entrypoint_unpublished(gpu_
     mount = gpu_stack["services"]["traefik"]["volumes"][0]
     assert mount["source"] == "/var/run/docker.sock"
     assert mount["read_only"] is True
+
+
+def test_every_overlay_service_dials_with_the_short_timeout(gpu_stack) -> None:
+    """A task on a lost node never answers: Traefik must give up on it in seconds, not 30 s."""
+    defined = yaml.safe_load((REPO_ROOT / "traefik/dynamic/middlewares.yml").read_text())
+    transports = defined["http"]["serversTransports"]
+    assert transports["overlay"]["forwardingTimeouts"]["dialTimeout"] == "3s"
+    for name in ("frontend", "backend"):
+        service_labels = labels(gpu_stack["services"][name])
+        key = f"traefik.http.services.{name}.loadbalancer.serverstransport"
+        assert service_labels.get(key) == "overlay@file", name

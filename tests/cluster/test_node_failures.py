@@ -1,7 +1,6 @@
 """GPU nodes going away under load: a power cut, a drain, and a rolling update of the backends
-across the GPU nodes. None of them may fail a request (the drain's rare cut is still open: its
-xfail); a power cut delays the translations in flight on the lost node by the frontend's stream
-idle timeout, within a bound.
+across the GPU nodes. None of them may fail a request; a power cut delays the translations in
+flight on the lost node by the frontend's stream idle timeout, within a bound.
 
 Three GPU nodes with one GPU each and two backends: there is always a free GPU node for the
 backend of the node that goes away, and every test starts from "two backends, two GPU nodes".
@@ -10,8 +9,6 @@ backend of the node that goes away, and every test starts from "two backends, tw
 from __future__ import annotations
 
 import time
-
-import pytest
 
 from tests.cluster.cluster import Cluster, wait_until
 from tests.cluster.marks import CLUSTER_MARKS
@@ -94,13 +91,6 @@ def test_cutting_a_gpu_nodes_power_moves_its_backend_and_fails_no_request(
         figures.append(f"{victim} booted in {boot_s:.1f}s and rejoined")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="after the power cut before it, one Traefik's internal entrypoint can answer 404 (no "
-    "backend router) for minutes: 592 of 979 requests in one run (docs/operations.md). The rare "
-    "cut page stream this xfail first named was Go's reverse proxy (golang/go#40747), gone with "
-    "Traefik's fast proxy (tests/test_traefik_streams.py)",
-)
 def test_draining_a_gpu_node_moves_its_backend_without_failed_requests(
     deployed: Stack, cluster: Cluster, entrypoints: dict[str, str], cluster_summary: ClusterSummary
 ) -> None:
