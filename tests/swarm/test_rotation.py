@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 
 import httpx
 
@@ -26,6 +27,8 @@ ROTATION_TIMEOUT_S = 300.0
 NEW_PASSWORD = "rotated-admin-password-7f3a"
 #: The services that mount a Swarm config (stack.yml), each rolled onto the v2 names.
 CONFIGURED = ("traefik", "mysql")
+#: The running services the rotation replaces: those two, and the frontends (the users file).
+UPDATED = (*CONFIGURED, "frontend")
 
 
 def mounted(service: str, kind: str) -> set[str]:
@@ -37,6 +40,17 @@ def mounted(service: str, kind: str) -> set[str]:
     )  # fmt: skip
     entries = json.loads(raw) if raw and raw != "null" else []
     return {entry[f"{field[:-1]}Name"] for entry in entries}
+
+
+def update_since(service: str, moment: datetime) -> str:
+    """Return the state of the service's update if one started after moment, else "not started"."""
+    raw = docker("service", "inspect", "--format", "{{json .UpdateStatus}}", service)
+    status = json.loads(raw) if raw and raw != "null" else {}
+    started = status.get("StartedAt", "")
+    # Docker writes nanoseconds; Python reads microseconds.
+    if not started or datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00") < moment:
+        return "not started"
+    return str(status.get("State", ""))
 
 
 def login_status(client: httpx.Client, stack: Stack, user: str, password: str) -> int | str:
@@ -76,13 +90,23 @@ def test_rotating_the_admin_password_and_the_configs_as_the_runbook_says(
     assert re.search(r"^created\s+\S*/basic_auth_users$", created.stdout, re.M), created.stdout
     assert re.search(r"^kept\s+\S*/secret_key$", created.stdout, re.M), created.stdout
     deployed.env = {**deployed.env, "BASIC_AUTH_USERS_VERSION": "v2", "CONFIG_VERSION": "v2"}
+    deployed_at = datetime.now(UTC)
     deploy(deployed)
+    # The services the deploy replaces (each mounts a new name; the frontend reads the users file
+    # too): wait for each one's update, not only for the new names in its spec.
+    updated = [deployed.service(short) for short in UPDATED]
+    for service in updated:
+        names = mounted(service, "secrets") | mounted(service, "configs")
+        assert any(name.endswith("_v2") for name in names), f"{service} mounts {sorted(names)}"
 
     def rotated() -> str | None:
         for short in CONFIGURED:
             names = mounted(deployed.service(short), "configs")
             if not all(name.endswith("_v2") for name in names):
                 return f"{short} mounts {sorted(names)}"
+        for service in updated:
+            if (state := update_since(service, deployed_at)) != "completed":
+                return f"{service}'s update since the deploy: {state}"
         if (status := login_status(app_client, deployed, user, NEW_PASSWORD)) != 200:
             return f"the new password gets {status}"
         return converged(deployed, ("traefik", "mysql", "frontend"))
