@@ -8,7 +8,7 @@ import httpx
 
 from tests.swarm.cli import docker
 from tests.swarm.client import Translator
-from tests.swarm.load import BackgroundLoad
+from tests.swarm.load import BackgroundLoad, LoadReport
 from tests.swarm.marks import SWARM_MARKS
 from tests.swarm.stack import Stack, converged, update_state, wait_for
 from tests.swarm.summary import SwarmSummary
@@ -52,6 +52,17 @@ def frontend_load(stack: Stack) -> BackgroundLoad:
     )
 
 
+def under_load(stack: Stack, command: list[str], what: str, state: str) -> LoadReport:
+    """Run `docker command` on the frontend while users translate; wait for its update state."""
+    service = stack.service("frontend")
+    with frontend_load(stack) as load:
+        load.wait_for_requests(5)
+        docker(*command)
+        wait_for(what, lambda: update_finished(stack, service, {state}), timeout_s=UPDATE_TIMEOUT_S)
+        load.wait_for_requests(load.report.sent + 5)
+    return load.report
+
+
 def test_rolling_update_of_the_frontend_fails_no_request(
     deployed: Stack, swarm_summary: SwarmSummary
 ) -> None:
@@ -59,19 +70,16 @@ def test_rolling_update_of_the_frontend_fails_no_request(
     service = deployed.service("frontend")
     next_image = spec_image(service).rsplit(":", 1)[0] + f":{deployed.env['TAG']}-next"
     started = time.monotonic()
-    with frontend_load(deployed) as load:
-        load.wait_for_requests(5)
-        docker("service", "update", "--detach", "--image", next_image, service)
-        wait_for(
-            "the rolling update",
-            lambda: update_finished(deployed, service, {"completed"}),
-            timeout_s=UPDATE_TIMEOUT_S,
-        )
-        load.wait_for_requests(load.report.sent + 5)
+    load = under_load(
+        deployed,
+        ["service", "update", "--detach", "--image", next_image, service],
+        "the rolling update",
+        "completed",
+    )
     swarm_summary.time("rolling update of the frontend", time.monotonic() - started)
-    swarm_summary.failed_requests["during the frontend's rolling update"] = load.report.summary()
+    swarm_summary.failed_requests["during the frontend's rolling update"] = load.summary()
     assert spec_image(service) == next_image, f"frontend runs {spec_image(service)}"
-    assert load.report.failed == 0, f"{load.report.summary()} during the rolling update"
+    assert load.failed == 0, f"{load.summary()} during the rolling update"
 
 
 def previous_spec_image(service: str) -> str:
@@ -95,19 +103,14 @@ def test_a_release_rolled_back_by_hand_returns_to_the_previous_image(
     before_update, updated = previous_spec_image(service), spec_image(service)
     assert before_update != updated, f"the last update left the image at {updated}"
     started = time.monotonic()
-    with frontend_load(deployed) as load:
-        load.wait_for_requests(5)
-        docker("service", "rollback", "--detach", service)
-        wait_for(
-            "the rollback by hand",
-            lambda: update_finished(deployed, service, {"rollback_completed"}),
-            timeout_s=UPDATE_TIMEOUT_S,
-        )
-        load.wait_for_requests(load.report.sent + 5)
+    load = under_load(
+        deployed, ["service", "rollback", "--detach", service], "the rollback by hand",
+        "rollback_completed",
+    )  # fmt: skip
     swarm_summary.time("rollback by hand of the frontend", time.monotonic() - started)
-    swarm_summary.failed_requests["during the rollback by hand"] = load.report.summary()
+    swarm_summary.failed_requests["during the rollback by hand"] = load.summary()
     assert spec_image(service) == before_update, f"rolled back to {spec_image(service)}"
-    assert load.report.failed == 0, f"{load.report.summary()} during the rollback by hand"
+    assert load.failed == 0, f"{load.summary()} during the rollback by hand"
 
 
 def test_broken_frontend_release_rolls_back_by_itself(
