@@ -48,8 +48,6 @@ class BackendAbsent(BackendUnavailable):
     be sent again as soon as a replica is back (ResumingStream waits for one, within a bound).
     """
 
-    retryable = True
-
 
 class BackendStalled(BackendUnavailable):
     """The backend sent nothing, not even a heartbeat, for the stream's idle timeout (503).
