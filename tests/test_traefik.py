@@ -502,11 +502,15 @@ def test_a_declared_oversized_body_is_refused_up_front_on_every_route(
     assert b"application/json" not in headers  # Traefik's answer, not a service's
 
 
-@settings(
+#: Each example sends real requests through the module's Traefik: few of them, no deadline.
+THROUGH_TRAEFIK = settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
+
+
+@THROUGH_TRAEFIK
 @given(
     length=st.one_of(
         st.integers(0, 10**15),
@@ -546,11 +550,7 @@ def test_exactly_the_lengths_over_the_limit_are_refused_up_front(
 FILE_LIMIT_BYTES = MAX_FILE_BYTES + 65_536
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@THROUGH_TRAEFIK
 @given(
     length=st.one_of(
         st.integers(FILE_LIMIT_BYTES + 1, 10**15),

@@ -8,7 +8,6 @@ Swarm test's helpers in tests/swarm work unchanged), never to the host's engine.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -254,8 +253,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="package")
 def admin_credentials(deployed: Stack) -> tuple[str, str]:
     """Return the admin login secrets/create.sh generated and printed once."""
-    user = re.search(r"^\s*user:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
-    password = re.search(r"^\s*password:\s*(\S+)\s*$", deployed.create_output, re.MULTILINE)
-    if not user or not password:
+    if not all(deployed.admin_login):
         pytest.fail("secrets/create.sh did not print the generated admin user and password")
-    return user.group(1), password.group(1)
+    return deployed.admin_login

@@ -67,8 +67,8 @@ def container_problems(cluster: Cluster, name: str) -> list[str]:
             line for line in (result.stdout + result.stderr).splitlines() if is_problem(line)
         ]
         # A flood of failed requests must not hide the few lines that say why (a provider error).
-        own = [line for line in problems if "OriginStatus" not in line]
-        failed = [line for line in problems if "OriginStatus" in line]
+        own = [line for line in problems if not is_access_log(line)]
+        failed = [line for line in problems if is_access_log(line)]
         body = "\n".join(own[-30:] + failed_requests_summary(failed) + failed[-15:]) or "(none)"
         parts.append(f"===== warnings, errors, failed requests of {name} {container_name}\n{body}")
     return parts
@@ -84,6 +84,11 @@ def failed_requests_summary(lines: list[str]) -> list[str]:
         counts[f"{entry.get('DownstreamStatus')} via {entry.get('RouterName') or 'no router'}"] += 1
     listed = ", ".join(f"{key} x{count}" for key, count in counts.most_common())
     return [f"({len(lines)} failed requests: {listed})"]
+
+
+def is_access_log(line: str) -> bool:
+    """Tell a line of Traefik's access log (one per request) from its own log lines."""
+    return '"OriginStatus"' in line
 
 
 def is_problem(line: str) -> bool:
@@ -141,6 +146,6 @@ def traefik_log(node, *, since: str) -> str:
             env=node.docker_env(),
         )
         for line in (result.stdout + result.stderr).splitlines():
-            if "OriginStatus" not in line and "RequestMethod" not in line:
+            if not is_access_log(line):
                 lines.append(line[:300])
     return "\n      ".join(lines[-15:])

@@ -7,7 +7,6 @@ end of a whole `make test` session.
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -158,7 +157,6 @@ def deployed(
     try:
         started = time.monotonic()
         stack.create_secrets(deployed)
-        deployed.admin_login = printed_admin_login(deployed.create_output)
         stack.deploy(deployed)
         stack.wait_for(
             "every service running and healthy",
@@ -186,13 +184,6 @@ def app_client(deployed: stack.Stack) -> Iterator[httpx.Client]:
     """Return an HTTP client for tests (the app is reached on 127.0.0.1:<HTTP_PORT> only)."""
     with httpx.Client(timeout=60) as client:
         yield client
-
-
-def printed_admin_login(output: str) -> tuple[str, str]:
-    """Return the admin user and password secrets/create.sh printed, or empty strings."""
-    user = re.search(r"^\s*user:\s*(\S+)\s*$", output, re.MULTILINE)
-    password = re.search(r"^\s*password:\s*(\S+)\s*$", output, re.MULTILINE)
-    return (user.group(1), password.group(1)) if user and password else ("", "")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,7 +56,15 @@ def create_secrets(stack: Stack) -> None:
         timeout_s=120,
     )
     stack.create_output = result.stdout + result.stderr
+    stack.admin_login = printed_admin_login(stack.create_output)
     stack.secrets = sorted(secret_names() - before)
+
+
+def printed_admin_login(output: str) -> tuple[str, str]:
+    """Return the admin user and password secrets/create.sh printed, or empty strings."""
+    user = re.search(r"^\s*user:\s*(\S+)\s*$", output, re.MULTILINE)
+    password = re.search(r"^\s*password:\s*(\S+)\s*$", output, re.MULTILINE)
+    return (user.group(1), password.group(1)) if user and password else ("", "")
 
 
 def deploy(stack: Stack) -> None:
@@ -92,11 +101,15 @@ def replicas(service: str) -> tuple[int, int]:
     raise ConvergenceError(f"service {service} does not exist")
 
 
+def update_status(service: str) -> dict:
+    """Return the service's UpdateStatus (State, StartedAt, ...), empty if never updated."""
+    raw = docker("service", "inspect", "--format", "{{json .UpdateStatus}}", service)
+    return (json.loads(raw) if raw and raw != "null" else None) or {}
+
+
 def update_state(service: str) -> str:
     """Return the state of the service's last update (updating, completed, rollback_completed)."""
-    raw = docker("service", "inspect", "--format", "{{json .UpdateStatus}}", service)
-    status = json.loads(raw) if raw and raw != "null" else None
-    return (status or {}).get("State", "")
+    return update_status(service).get("State", "")
 
 
 def wait_for(

@@ -18,7 +18,7 @@ import httpx
 from tests.swarm.cli import docker, run
 from tests.swarm.client import first_translation
 from tests.swarm.marks import SWARM_MARKS
-from tests.swarm.stack import Stack, converged, deploy, wait_for
+from tests.swarm.stack import Stack, converged, deploy, update_status, wait_for
 from tests.swarm.summary import SwarmSummary
 
 pytestmark = SWARM_MARKS
@@ -44,8 +44,7 @@ def mounted(service: str, kind: str) -> set[str]:
 
 def update_since(service: str, moment: datetime) -> str:
     """Return the state of the service's update if one started after moment, else "not started"."""
-    raw = docker("service", "inspect", "--format", "{{json .UpdateStatus}}", service)
-    status = json.loads(raw) if raw and raw != "null" else {}
+    status = update_status(service)
     started = status.get("StartedAt", "")
     # Docker writes nanoseconds; Python reads microseconds.
     if not started or datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00") < moment:
