@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from backend.segmentation import reassemble, segment, split_to_fit
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,3 +95,40 @@ def test_split_to_fit_pieces_join_back_and_fit(sentence: str, max_tokens: int) -
     for piece in pieces:
         # Only a single character may exceed the window: it cannot be cut further.
         assert count(piece) <= max_tokens or len(piece.strip()) == 1
+
+
+# What the segmenter's regular expressions scan: terminal marks, closing quotes, the parts of
+# e-mail addresses, URLs, paths and file names, word characters. A unit of them repeated to a
+# long text without a line break once cost its length squared (40,000 periods: 27 s).
+SCANNED = (
+    st.lists(
+        st.sampled_from([*".!?…\"'“”»«‘’)]([@+-_/\\:;,`~|wW1ä", "www.", "http://", ".pdf", " "]),
+        min_size=1,
+        max_size=4,
+    )
+    .map("".join)
+    .filter(str.strip)
+)
+BOMB_CHARS = 60_000
+
+
+@settings(max_examples=40, deadline=None)
+@given(SCANNED)
+def test_a_long_repetition_segments_in_time_proportional_to_its_length(unit: str) -> None:
+    """A hostile text costs about what prose of the same length costs, and loses nothing.
+
+    Timed against prose measured in the same test (so a slow machine slows both): a cost growing
+    with the square of the length is over 100 times the prose's at this length, linear is ~1-5.
+    """
+    bomb = (unit * (BOMB_CHARS // len(unit) + 1))[:BOMB_CHARS]
+    prose = ("Der Zug fährt um 3 Uhr ab, sagt Dr. Müller. " * (BOMB_CHARS // 40))[:BOMB_CHARS]
+    started = time.perf_counter()
+    segment(prose)
+    prose_s = time.perf_counter() - started
+    started = time.perf_counter()
+    result = segment(bomb)
+    bomb_s = time.perf_counter() - started
+    assert bomb_s <= 25 * prose_s + 0.5, (
+        f"{unit!r} x {len(bomb)}: {bomb_s:.2f}s, prose {prose_s:.3f}s"
+    )
+    assert reassemble(result, [seg.text for seg in result.segments]) == bomb

@@ -13,17 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-#: What the model never sees, most specific first.
+#: What the model never sees, most specific first. A pattern that starts with a run of word
+#: characters may start only where that run starts (the lookbehinds): a later start in the same
+#: run would meet the same end and fail the same way, and trying every one makes a long word cost
+#: its length squared (100,000 characters without a space took 16 s).
 PROTECTED = re.compile(
     "|".join(
         [
             r"``[^\n]+?``|`[^`\n]+`",  # inline code
             r"\b(?:https?|ftp)://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]",  # URLs
             r"\bwww\.[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]",
-            r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail addresses
+            r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail addresses
             r"(?<!\S)(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?",  # POSIX paths
             r"\b[A-Za-z]:\\[^\s\"']*",  # Windows paths
-            r"\b[\w-]+\.(?:pdf|docx?|xlsx?|pptx?|txt|md|csv|json|ya?ml|toml|ini|xml|html?|py|js|ts"
+            r"(?<![\w-])[\w-]+\.(?:pdf|docx?|xlsx?|pptx?|txt|md|csv|json|ya?ml|toml|ini|xml|html?|py|js|ts"
             r"|sh|exe|zip|tar|gz|png|jpe?g|gif|svg)\b",  # file names
             r"\[\s*\d+\s*\]",  # anything that looks like a placeholder
         ]
