@@ -25,6 +25,7 @@ from tests.cluster.host_images import PushedImages, build_and_push
 from tests.cluster.routers import RouterWatch
 from tests.cluster.summary import ClusterSummary
 from tests.cluster.topology import REGISTRY_ADDRESS, REGISTRY_NETNS, REGISTRY_PORT, managers
+from tests.cluster.traffic import LOAD_REQUEST_ID
 from tests.swarm import stack
 from tests.swarm.client import first_translation
 from tests.swarm.stack import Stack
@@ -52,7 +53,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     cluster = item.config.stash.get(CLUSTER_KEY, None)
     if report.failed and cluster is not None and item.get_closest_marker("cluster"):
-        text = diagnostics(cluster)
+        named = set(LOAD_REQUEST_ID.findall(report.longreprtext))
+        text = diagnostics(cluster, request_ids=named)
         watch = item.config.stash.get(WATCH_KEY, None)
         if watch is not None:
             text += "\n===== Traefik's routes to the backends (last changes)\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 
 from tests.cluster.cluster import Cluster
 from tests.swarm.cli import CommandError, run
@@ -14,8 +15,13 @@ LOGGED_SERVICES = ("frontend", "backend", "traefik")
 CONTAINER_LOG_LINES = 3000
 
 
-def diagnostics(cluster: Cluster, *, log_lines: int = 20) -> str:
-    """Return `docker node ls`, `docker service ps --no-trunc` of each service and node logs."""
+def diagnostics(cluster: Cluster, *, log_lines: int = 20, request_ids: Collection[str] = ()) -> str:
+    """Return `docker node ls`, `docker service ps --no-trunc` of each service and node logs.
+
+    request_ids: requests the failure names (a stalled load's); every container's lines that
+    mention one are shown, at any level, so their trail across Traefik, frontend and backend
+    shows where they wait.
+    """
     parts = []
     try:
         manager = cluster.manager()
@@ -34,12 +40,13 @@ def diagnostics(cluster: Cluster, *, log_lines: int = 20) -> str:
         ]
         tail = "\n".join(lines[-log_lines:])
         parts.append(f"===== last {log_lines} warnings and errors of {name}\n{tail}")
-        parts.extend(container_problems(cluster, name))
+        parts.extend(container_problems(cluster, name, request_ids))
     return "\n".join(parts)
 
 
-def container_problems(cluster: Cluster, name: str) -> list[str]:
-    """Return, per stack container on the node, its logged warnings, errors and failed requests."""
+def container_problems(cluster: Cluster, name: str, request_ids: Collection[str] = ()) -> list[str]:
+    """Return, per stack container on the node, its logged warnings, errors and failed requests,
+    and its lines that mention one of request_ids."""
     node = cluster.nodes[name]
     if not node.running():
         return []
@@ -63,14 +70,17 @@ def container_problems(cluster: Cluster, name: str) -> list[str]:
         except CommandError as error:
             parts.append(f"(logs of {container_name} unavailable: {error})")
             continue
-        problems = [
-            line for line in (result.stdout + result.stderr).splitlines() if is_problem(line)
-        ]
+        logged = (result.stdout + result.stderr).splitlines()
+        problems = [line for line in logged if is_problem(line)]
         # A flood of failed requests must not hide the few lines that say why (a provider error).
         own = [line for line in problems if not is_access_log(line)]
         failed = [line for line in problems if is_access_log(line)]
         body = "\n".join(own[-30:] + failed_requests_summary(failed) + failed[-15:]) or "(none)"
         parts.append(f"===== warnings, errors, failed requests of {name} {container_name}\n{body}")
+        trail = [line for line in logged if any(rid in line for rid in request_ids)]
+        if trail:
+            shown = "\n".join(line[:600] for line in trail[-40:])
+            parts.append(f"===== the named requests in {name} {container_name}\n{shown}")
     return parts
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -18,7 +21,7 @@ from tests.cluster.registry import config_text
 from tests.cluster.routers import RouterWatch
 from tests.cluster.summary import ClusterSummary
 from tests.cluster.topology import NODES, PREFIX, REGISTRY, NodeSpec, gpu_nodes, managers
-from tests.cluster.traffic import Outcomes
+from tests.cluster.traffic import LOAD_REQUEST_ID, Outcomes, page_load
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=40))
@@ -89,6 +92,65 @@ def test_outcomes_name_the_requests_in_flight_at_a_moment_slowest_first() -> Non
     outcomes.add(2.5, None, took_s=17.0)
     outcomes.add(3.5, None, took_s=1.0)  # started after
     assert outcomes.in_flight_at(3.0) == [17.0, 2.0]
+
+
+def test_outcomes_name_the_requests_still_running_longest_first() -> None:
+    """A request begun and not ended is running; ending it removes it."""
+    outcomes = Outcomes()
+    first = outcomes.begin("load-0000abcd-1")
+    outcomes.begin("load-0000abcd-2")
+    outcomes.begin("load-0000abcd-3")
+    outcomes.add(first, None, took_s=0.1, request_id="load-0000abcd-1")
+    running = outcomes.still_running()
+    assert [request_id for request_id, _ in running] == ["load-0000abcd-2", "load-0000abcd-3"]
+    assert running[0][1] >= running[1][1] >= 0
+
+
+class _StallingApp(BaseHTTPRequestHandler):
+    """Serves the translate page's CSRF field; every translation hangs until `release` is set."""
+
+    release: ClassVar[threading.Event] = threading.Event()
+    seen_ids: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        body = b'<form><input name="csrf_token" value="t0ken"></form>'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen_ids.append(self.headers.get("X-Request-ID", ""))
+        self.release.wait(timeout=30)
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_stalled_page_load_names_the_requests_it_waits_for() -> None:
+    """The failure lists each hanging request by the X-Request-ID the app received (the id
+    the diagnostics then follow through every container's log)."""
+    _StallingApp.release.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StallingApp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        load = page_load(f"http://127.0.0.1:{server.server_address[1]}", workers=2)
+        with load:
+            with pytest.raises(AssertionError) as stalled:
+                load.wait_for_requests(3, timeout_s=1.0)
+            _StallingApp.release.set()  # before the load's exit joins its workers
+    finally:
+        _StallingApp.release.set()
+        server.shutdown()
+        server.server_close()
+    named = LOAD_REQUEST_ID.findall(str(stalled.value))
+    assert len(named) == 2, str(stalled.value)
+    assert set(named) <= set(_StallingApp.seen_ids), (named, _StallingApp.seen_ids)
+    assert "load sent only 2 requests" in str(stalled.value)
 
 
 def test_a_check_is_recorded_as_passed_or_failed_with_its_figures() -> None:

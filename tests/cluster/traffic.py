@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,18 +25,40 @@ AFTER_LOSS_GRACE_S = 10.0
 # which had not dropped the lost replica yet: 30.4 s on a machine at load 36), plus margin.
 FAILOVER_BOUND_S = 50.0
 
+# The X-Request-ID a page load sends: "load-<run>-<number>", which the app and Traefik log on
+# every hop, so a failed check can show each stalled request's trail (diagnostics.py).
+LOAD_REQUEST_ID = re.compile(r"\bload-[0-9a-f]{8}-\d+\b")
+
 
 @dataclass
 class Outcomes:
     """When each request of a load started, how long it took and whether it failed."""
 
     records: list[tuple[float, float, str | None]] = field(default_factory=list)
+    running: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, started: float, problem: str | None, *, took_s: float = 0.0) -> None:
-        """Record one request."""
+    def begin(self, request_id: str) -> float:
+        """Record that a request starts now; return the moment (time.monotonic())."""
+        started = time.monotonic()
+        with self.lock:
+            self.running[request_id] = started
+        return started
+
+    def add(
+        self, started: float, problem: str | None, *, took_s: float = 0.0, request_id: str = ""
+    ) -> None:
+        """Record one request (that ended, when request_id was begun)."""
         with self.lock:
             self.records.append((started, took_s, problem))
+            self.running.pop(request_id, None)
+
+    def still_running(self) -> list[tuple[str, float]]:
+        """Return (request id, seconds so far) of each request not done yet, longest first."""
+        now = time.monotonic()
+        with self.lock:
+            running = [(request_id, now - started) for request_id, started in self.running.items()]
+        return sorted(running, key=lambda item: -item[1])
 
     def after(self, moment: float) -> tuple[int, int]:
         """Return (sent, failed) of the requests started after moment (time.monotonic())."""
@@ -56,10 +80,10 @@ class Outcomes:
         return sorted(running, reverse=True)
 
 
-def detailed_problem(translator: Translator, text: str) -> str | None:
+def detailed_problem(translator: Translator, text: str, *, request_id: str = "") -> str | None:
     """Like Translator.problem, with the transport error's message (which connection broke how)."""
     try:
-        result = translator(text)
+        result = translator(text, request_id=request_id)
     except AssertionError as error:
         return str(error)[:120]
     except httpx.HTTPError as error:
@@ -72,14 +96,18 @@ class PageLoad(BackgroundLoad):
 
     def __init__(self, base_url: str, *, workers: int, max_duration_s: float) -> None:
         self.outcomes = Outcomes()
+        run = secrets.token_hex(4)
 
         def session(client: httpx.Client):
             translator = Translator(client, base_url)
 
             def request(number: int) -> str | None:
-                started = time.monotonic()
-                problem = detailed_problem(translator, f"Satz Nummer {number}. Das Wetter ist.")
-                self.outcomes.add(started, problem, took_s=time.monotonic() - started)
+                request_id = f"load-{run}-{number}"
+                started = self.outcomes.begin(request_id)
+                text = f"Satz Nummer {number}. Das Wetter ist."
+                problem = detailed_problem(translator, text, request_id=request_id)
+                took_s = time.monotonic() - started
+                self.outcomes.add(started, problem, took_s=took_s, request_id=request_id)
                 return problem
 
             return request
@@ -91,6 +119,15 @@ class PageLoad(BackgroundLoad):
             max_duration_s=max_duration_s,
             timeout_s=60,
         )
+
+    def wait_for_requests(self, count: int, *, timeout_s: float = 60.0) -> None:
+        """Like BackgroundLoad's, naming the requests still running when the load stalls."""
+        try:
+            super().wait_for_requests(count, timeout_s=timeout_s)
+        except AssertionError as stalled:
+            running = self.outcomes.still_running()
+            listed = ", ".join(f"{request_id} for {s:.1f}s" for request_id, s in running[:8])
+            raise AssertionError(f"{stalled}; still running: {listed or 'none'}") from None
 
     def after_loss(self, lost_at: float) -> tuple[int, int]:
         """Return (sent, failed) of the requests started AFTER_LOSS_GRACE_S after lost_at."""

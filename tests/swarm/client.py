@@ -26,9 +26,16 @@ def csrf_token(client: httpx.Client, base_url: str) -> str:
         raise AppError("the translate page carries no csrf_token field") from None
 
 
-def translate(client: httpx.Client, base_url: str, text: str, token: str) -> dict:
-    """Translate through the page's streaming endpoint; return the lines and the final one."""
+def translate(
+    client: httpx.Client, base_url: str, text: str, token: str, *, request_id: str = ""
+) -> dict:
+    """Translate through the page's streaming endpoint; return the lines and the final one.
+
+    request_id, when given, is sent as X-Request-ID: the app and Traefik log it on every hop.
+    """
     headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    if request_id:
+        headers["X-Request-ID"] = request_id
     body = json.dumps({"text": text})
     with client.stream("POST", base_url + STREAM_PATH, content=body, headers=headers) as response:
         if response.status_code != 200:
@@ -52,11 +59,11 @@ class Translator:
         self.base_url = base_url
         self.token = ""
 
-    def __call__(self, text: str) -> dict:
+    def __call__(self, text: str, *, request_id: str = "") -> dict:
         """Translate text, opening a session first when there is none."""
         if not self.token:
             self.token = csrf_token(self.client, self.base_url)
-        return translate(self.client, self.base_url, text, self.token)
+        return translate(self.client, self.base_url, text, self.token, request_id=request_id)
 
     def problem(self, text: str) -> str | None:
         """Translate text and return None, or a short reason why it failed (for load counts)."""
