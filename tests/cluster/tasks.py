@@ -74,8 +74,15 @@ def pending_tasks(service: str) -> int:
     return sum(1 for state in states if state.startswith("Pending"))
 
 
+#: GPU placement churns for seconds after a change, so a check that changes something ends by
+#: waiting for a state stable this long (stable_tasks' default); the next check starts by
+#: confirming that state, for which a shorter look is enough.
+CHANGE_STABLE_S = 10.0
+START_STABLE_S = 3.0
+
+
 def stable_tasks(
-    service: str, count: int, *, stable_s: float = 10.0, timeout_s: float = 300.0
+    service: str, count: int, *, stable_s: float = CHANGE_STABLE_S, timeout_s: float = 300.0
 ) -> list[Task]:
     """Wait until exactly count tasks run and the same ones keep running for stable_s."""
     deadline = time.monotonic() + timeout_s

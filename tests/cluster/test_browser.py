@@ -10,7 +10,7 @@ import pytest
 
 from tests.cluster.marks import CLUSTER_MARKS
 from tests.cluster.summary import ClusterSummary
-from tests.cluster.tasks import stable_tasks
+from tests.cluster.tasks import START_STABLE_S, stable_tasks
 from tests.swarm.stack import Stack
 
 pytestmark = [*CLUSTER_MARKS, pytest.mark.browser]
@@ -35,7 +35,7 @@ def test_browser_translates_through_a_manager_with_backends_on_other_nodes(
 ) -> None:
     """Chromium on node1's Traefik translates two paragraphs and saves them; no backend on node1."""
     with cluster_summary.check("browser flow through Traefik on a manager") as figures:
-        backends = stable_tasks(deployed.service("backend"), 2)
+        backends = stable_tasks(deployed.service("backend"), 2, stable_s=START_STABLE_S)
         backend_nodes = sorted({task.node for task in backends})
         assert "node1" not in backend_nodes, f"a backend runs on node1 itself: {backend_nodes}"
         page = browser_page

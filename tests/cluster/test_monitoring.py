@@ -10,7 +10,7 @@ import httpx
 from tests.cluster.cluster import Cluster, wait_until
 from tests.cluster.marks import CLUSTER_MARKS
 from tests.cluster.summary import ClusterSummary
-from tests.cluster.tasks import running_tasks, stable_tasks
+from tests.cluster.tasks import START_STABLE_S, running_tasks, stable_tasks
 from tests.swarm.stack import Stack
 
 pytestmark = CLUSTER_MARKS
@@ -66,7 +66,7 @@ def test_prometheus_scrapes_every_replica_on_every_node(
 ) -> None:
     """Each backend, frontend and Traefik task is a healthy target, labelled with its node."""
     with cluster_summary.check("Prometheus scrapes every replica") as figures:
-        stable_tasks(deployed.service("backend"), 2)
+        stable_tasks(deployed.service("backend"), 2, stable_s=START_STABLE_S)
         found_s = wait_until(
             "every replica a healthy target",
             lambda: every_replica_scraped(deployed, entrypoints["node1"], admin_credentials),
@@ -88,7 +88,7 @@ def test_a_backend_that_stops_answering_fires_backend_down(
 ) -> None:
     """Freeze one backend's container (`docker pause`): BackendDown fires for its node."""
     with cluster_summary.check("a backend that stops answering fires BackendDown") as figures:
-        task = stable_tasks(deployed.service("backend"), 2)[0]
+        task = stable_tasks(deployed.service("backend"), 2, stable_s=START_STABLE_S)[0]
         node = cluster.nodes[task.node]
         node.docker("pause", task.container)
         try:

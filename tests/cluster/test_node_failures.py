@@ -13,7 +13,7 @@ import time
 from tests.cluster.cluster import Cluster, wait_until
 from tests.cluster.marks import CLUSTER_MARKS
 from tests.cluster.summary import ClusterSummary
-from tests.cluster.tasks import Task, stable_tasks
+from tests.cluster.tasks import CHANGE_STABLE_S, START_STABLE_S, Task, stable_tasks
 from tests.cluster.topology import gpu_nodes
 from tests.cluster.traffic import FAILOVER_BOUND_S, page_load
 from tests.swarm.cli import docker
@@ -26,9 +26,9 @@ MOVE_TIMEOUT_S = 300.0
 LOSS_WORKERS = 4
 
 
-def two_backends(stack: Stack) -> tuple[list[Task], str, str]:
+def two_backends(stack: Stack, *, stable_s: float = CHANGE_STABLE_S) -> tuple[list[Task], str, str]:
     """Wait for two stable backends on two GPU nodes; return them, one's node and the free one."""
-    tasks = stable_tasks(stack.service("backend"), 2)
+    tasks = stable_tasks(stack.service("backend"), 2, stable_s=stable_s)
     nodes = sorted(task.node for task in tasks)
     assert len(set(nodes)) == 2, f"two backends share a node: {nodes}"
     free = [spec.name for spec in gpu_nodes() if spec.name not in nodes]
@@ -54,7 +54,7 @@ def test_cutting_a_gpu_nodes_power_moves_its_backend_and_fails_no_request(
     replica from a lost one), each within FAILOVER_BOUND_S.
     """
     with cluster_summary.check("GPU node powered off under load") as figures:
-        _, victim, free = two_backends(deployed)
+        _, victim, free = two_backends(deployed, stable_s=START_STABLE_S)
         try:
             with page_load(entrypoints["node1"], workers=LOSS_WORKERS) as load:
                 load.wait_for_requests(5)
@@ -96,7 +96,7 @@ def test_draining_a_gpu_node_moves_its_backend_without_failed_requests(
 ) -> None:
     """Drain a backend's GPU node: its backend moves to the free one; reactivate. 0 failed."""
     with cluster_summary.check("drain and reactivate a GPU node under load") as figures:
-        _, victim, free = two_backends(deployed)
+        _, victim, free = two_backends(deployed, stable_s=START_STABLE_S)
         with page_load(entrypoints["node1"]) as load:
             load.wait_for_requests(5)
             started = time.monotonic()
@@ -124,7 +124,7 @@ def test_rolling_update_of_the_backends_across_nodes_fails_no_request(
     """`docker service update --force` replaces both backends one at a time; 0 failed."""
     with cluster_summary.check("rolling update of the backends across nodes") as figures:
         service = deployed.service("backend")
-        before, _, _ = two_backends(deployed)
+        before, _, _ = two_backends(deployed, stable_s=START_STABLE_S)
         old = {task.id for task in before}
         with page_load(entrypoints["node1"]) as load:
             load.wait_for_requests(5)
