@@ -23,7 +23,17 @@ def csrf_token(client: httpx.Client, base_url: str) -> str:
     try:
         return csrf_token_in(response.text)
     except MissingCsrfToken:
-        raise AppError("the translate page carries no csrf_token field") from None
+        # Say who answered: a 200 without the form is not the frontend's translate page.
+        seen = ", ".join(
+            f"{name}={response.headers.get(name, '-')}"
+            for name in ("content-type", "content-length", "server")
+        )
+        # The frontend stamps every answer with X-Request-ID; Traefik's own answers lack it.
+        frontend = "x-request-id" in response.headers
+        seen += ", from the frontend" if frontend else ", not from the frontend"
+        raise AppError(
+            f"the translate page carries no csrf_token field ({seen}; {response.text[:80]!r})"
+        ) from None
 
 
 def translate(
