@@ -70,21 +70,14 @@ lint: install ## Lint code, types, YAML, Dockerfiles and workflows
 	$(BIN)/zizmor --offline --min-severity medium .github
 
 .PHONY: test
-test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm, simulated cluster)
+test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
 	mkdir -p $(TEST_OUTPUT)
-# Two runs, both always made (the status is the worse one):
-# 1. everything on this machine, measuring branch coverage of both services (pyproject.toml: the
-#    servers the tests start count too); the run fails under the floor, [tool.coverage.report].
-# 2. the simulated cluster (make test-cluster), without coverage: the services run in its
-#    containers, where nothing is measured (a run with --cov measured 0 % of them), and tracing
-#    only slows the test's own load and relays.
-	status=0; \
+# Not yet the simulated cluster (make test-cluster): inside make test (as a second run without
+# coverage) a fresh-clone .ci/run took 30.2 minutes, over the budget; see docs/operations.md.
+# Branch coverage of both services (pyproject.toml: the servers the tests start count too); the run
+# fails under the floor, [tool.coverage.report] fail_under.
 	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml \
-		--cov --cov-report=term --cov-report=xml:$(TEST_OUTPUT)/coverage.xml $(PYTEST_ARGS) \
-		|| status=$$?; \
-	$(BIN)/pytest -m cluster tests/cluster --junitxml=$(TEST_OUTPUT)/junit-cluster.xml \
-		$(PYTEST_ARGS) || status=$$?; \
-	exit $$status
+		--cov --cov-report=term --cov-report=xml:$(TEST_OUTPUT)/coverage.xml $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm
