@@ -4,6 +4,7 @@ the warnings and errors the stack's containers logged (which request broke where
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Collection
 
@@ -77,7 +78,7 @@ def container_problems(cluster: Cluster, name: str, request_ids: Collection[str]
         failed = [line for line in problems if is_access_log(line)]
         body = "\n".join(own[-30:] + failed_requests_summary(failed) + failed[-15:]) or "(none)"
         parts.append(f"===== warnings, errors, failed requests of {name} {container_name}\n{body}")
-        trail = [line for line in logged if any(rid in line for rid in request_ids)]
+        trail = lines_naming(logged, request_ids)
         if trail:
             shown = "\n".join(line[:600] for line in trail[-40:])
             parts.append(f"===== the named requests in {name} {container_name}\n{shown}")
@@ -94,6 +95,15 @@ def failed_requests_summary(lines: list[str]) -> list[str]:
         counts[f"{entry.get('DownstreamStatus')} via {entry.get('RouterName') or 'no router'}"] += 1
     listed = ", ".join(f"{key} x{count}" for key, count in counts.most_common())
     return [f"({len(lines)} failed requests: {listed})"]
+
+
+def lines_naming(lines: list[str], request_ids: Collection[str]) -> list[str]:
+    """Return the lines that mention one of request_ids, as a whole id: the lines of request
+    "load-…-12" are not those of request 120."""
+    if not request_ids:
+        return []
+    named = re.compile(rf"\b(?:{'|'.join(map(re.escape, request_ids))})\b")
+    return [line for line in lines if named.search(line)]
 
 
 def is_access_log(line: str) -> bool:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.cluster.diagnostics import failed_requests_summary, is_problem
+from tests.cluster.diagnostics import failed_requests_summary, is_problem, lines_naming
 from tests.cluster.network import port_name
 from tests.cluster.nodes import daemon_config
 from tests.cluster.registry import config_text
@@ -180,6 +180,18 @@ def test_diagnostics_pick_warnings_errors_and_cut_requests_from_container_logs()
     assert not is_problem('{"OriginStatus": 200, "DownstreamStatus": 200}')
     assert not is_problem('{"level": "INFO", "message": "request"}')
     assert not is_problem("plain text")
+
+
+def test_a_requests_trail_holds_its_own_lines_only() -> None:
+    """Each named id's lines, whatever their level; a longer id sharing its start is another."""
+    lines = [
+        '{"level": "INFO", "message": "request", "request_id": "load-0000abcd-12"}',
+        '{"level": "INFO", "message": "request", "request_id": "load-0000abcd-120"}',
+        '{"request_X-Request-Id": "load-0000abcd-7", "OriginStatus": 200}',
+        '{"level": "WARNING", "message": "no id here"}',
+    ]
+    assert lines_naming(lines, {"load-0000abcd-12", "load-0000abcd-7"}) == [lines[0], lines[2]]
+    assert lines_naming(lines, set()) == []
 
 
 def test_failed_requests_are_counted_per_status_and_router() -> None:
