@@ -48,3 +48,26 @@ def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> 
                     length = int(value)
             reader.read(length)
     return True
+
+
+def answers_before_close(host: str, port: int, path: str, requests: int) -> int:
+    """GET path `requests` times on one keep-alive connection; return how many were answered
+    before the server announced or made the connection's end (`Connection: close`, or EOF)."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, port), timeout=5.0) as sock:
+        reader = sock.makefile("rb")
+        for answered in range(requests):
+            sock.sendall(request)
+            if not reader.readline().startswith(b"HTTP/1.1 "):
+                return answered
+            length, closing = 0, False
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+                if name.strip().lower() == "connection" and value.strip().lower() == "close":
+                    closing = True
+            reader.read(length)
+            if closing:
+                return answered + 1
+    return requests
