@@ -111,22 +111,35 @@ def retrying_traefik(backend_url: str, tmp_path_factory: pytest.TempPathFactory)
             yield traefik.base_url
 
 
+#: A filler that has not connected in this time is being dropped: the hole is ready.
+BLACK_HOLE_PROBE_S = 0.5
+BLACK_HOLE_MAX_FILLERS = 16
+
+
 @contextmanager
 def black_hole() -> Iterator[int]:
     """Yield a loopback port where a connection never completes, as to a host without power.
 
     Its listener never accepts and its queue is full, so the kernel drops every further SYN.
+    Fillers take the queue's place until one of them cannot connect: on a busy machine a first
+    filler's handshake can still be pending when the next ones knock, and a queue left with room
+    would take Traefik's connection, which then waits for an answer forever instead of 3 s.
     """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
     address = listener.getsockname()
-    fillers = []
-    for _ in range(3):
+    fillers: list[socket.socket] = []
+    for _ in range(BLACK_HOLE_MAX_FILLERS):
         filler = socket.socket()
         filler.setblocking(False)
         filler.connect_ex(address)
         fillers.append(filler)
+        _, connected, _ = select.select([], [filler], [], BLACK_HOLE_PROBE_S)
+        if not connected:
+            break
+    else:
+        raise RuntimeError(f"{BLACK_HOLE_MAX_FILLERS} connections to the black hole all opened")
     try:
         yield address[1]
     finally:
