@@ -27,7 +27,7 @@ KEEP_ALIVE_S = 120
 #: 1,000 (`Connection: close`), and Traefik's fast proxy ignores that header: it puts the
 #: connection back in its pool, and the next request sent on it fails (502) or, when the close
 #: is seen while that request is being written, waits forever (measured: 3 to 10 of 3,000 POSTs
-#: failed through Traefik 3.7.15 against a server closing every second connection).
+#: failed through Traefik 3.7.15 against a server that ends every second answer so).
 KEEP_ALIVE_MAX_REQUESTS = 2**62
 
 
