@@ -25,9 +25,10 @@ log = logging.getLogger("frontend")
 KEEP_ALIVE_S = 120
 #: Requests one connection may carry: unbounded in practice. Hypercorn ends a connection after
 #: 1,000 (`Connection: close`), and Traefik's fast proxy ignores that header: it puts the
-#: connection back in its pool, and the next request sent on it fails (502) or, when the close
-#: is seen while that request is being written, waits forever (measured: 3 to 10 of 3,000 POSTs
-#: failed through Traefik 3.7.15 against a server that ends every second answer so).
+#: connection back in its pool, and the next request sent on it fails with a 502 (measured: 3
+#: to 10 of 3,000 POSTs through Traefik 3.7.15 against a server that ends every second answer
+#: so). By its code (pkg/proxy/fast/connpool.go), when the close is seen while that request is
+#: being written, the request waits forever instead; not caught in 27,000 requests here.
 KEEP_ALIVE_MAX_REQUESTS = 2**62
 
 
