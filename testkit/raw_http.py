@@ -5,6 +5,7 @@ from __future__ import annotations
 import select
 import socket
 import time
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 
@@ -38,15 +39,9 @@ def idle_connection_survives(host: str, port: int, path: str, idle_s: float) -> 
                 if readable:  # the server closed the connection meanwhile (EOF is readable)
                     return False
             sock.sendall(request)
-            status = reader.readline()
+            status, _ = _read_answer(reader)
             if not status.startswith(b"HTTP/1.1 200"):
                 return False
-            length = 0
-            while (line := reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            reader.read(length)
     return True
 
 
@@ -58,16 +53,21 @@ def answers_before_close(host: str, port: int, path: str, requests: int) -> int:
         reader = sock.makefile("rb")
         for answered in range(requests):
             sock.sendall(request)
-            if not reader.readline().startswith(b"HTTP/1.1 "):
+            status, headers = _read_answer(reader)
+            if not status.startswith(b"HTTP/1.1 "):
                 return answered
-            length, closing = 0, False
-            while (line := reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-                if name.strip().lower() == "connection" and value.strip().lower() == "close":
-                    closing = True
-            reader.read(length)
-            if closing:
+            if headers.get("connection", "").lower() == "close":
                 return answered + 1
     return requests
+
+
+def _read_answer(reader: BinaryIO) -> tuple[bytes, dict[str, str]]:
+    """Read one answer with a Content-Length body; return its status line and its headers
+    (names in lower case). The status line is b"" when the server had closed the connection."""
+    status = reader.readline()
+    headers: dict[str, str] = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    reader.read(int(headers.get("content-length", "0")))
+    return status, headers

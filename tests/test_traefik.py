@@ -130,17 +130,17 @@ def black_hole() -> Iterator[int]:
     listener.listen(0)
     address = listener.getsockname()
     fillers: list[socket.socket] = []
-    for _ in range(BLACK_HOLE_MAX_FILLERS):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(address)
-        fillers.append(filler)
-        _, connected, _ = select.select([], [filler], [], BLACK_HOLE_PROBE_S)
-        if not connected:
-            break
-    else:
-        raise RuntimeError(f"{BLACK_HOLE_MAX_FILLERS} connections to the black hole all opened")
     try:
+        for _ in range(BLACK_HOLE_MAX_FILLERS):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(address)
+            fillers.append(filler)
+            _, connected, _ = select.select([], [filler], [], BLACK_HOLE_PROBE_S)
+            if not connected:
+                break
+        else:
+            raise RuntimeError(f"{BLACK_HOLE_MAX_FILLERS} connections to the black hole all opened")
         yield address[1]
     finally:
         for sock in [*fillers, listener]:
