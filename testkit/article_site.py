@@ -7,14 +7,13 @@ boilerplate that must never come out (``BOILERPLATE``), so tests check extractio
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LOOPBACK = "127.0.0.1"
+from testkit.servers import LOOPBACK, serving
 
 NAV = ["Startseite", "Politik", "Wirtschaft", "Sport", "Kultur"]
 BOILERPLATE = [
@@ -199,14 +198,8 @@ def article_site(*, huge_bytes: int = 3_000_000, slow_s: float = 5.0) -> Iterato
 
     server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
     server.daemon_threads = True
-    port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name="article-site", daemon=True)
-    thread.start()
-    try:
+    with serving(server, name="article-site") as port:
         yield Site(f"http://{LOOPBACK}:{port}", port, requests, huge_bytes)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _routes(huge_bytes: int) -> dict[str, tuple]:

@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from testkit.servers import serving
 
 SCRIPT = Path(__file__).resolve().parent.parent / ".github" / "scripts" / "swarm_deploy.py"
 
@@ -255,12 +256,8 @@ class SmokeHandler(BaseHTTPRequestHandler):
 def public_url() -> Iterator[tuple[str, type[SmokeHandler]]]:
     """Serve the fake public endpoints on a free loopback port."""
     handler = type("Handler", (SmokeHandler,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as port:
+        yield f"http://127.0.0.1:{port}", handler
 
 
 def test_smoke_test_passes_when_health_and_a_translation_answer(swarm, public_url) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import itertools
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from testkit.csrf import MissingCsrfToken, csrf_token_in
-from testkit.servers import LOOPBACK, python_module, sqlite_frontend_env, tiny_backend_env
+from testkit.servers import (
+    LOOPBACK,
+    python_module,
+    serving,
+    sqlite_frontend_env,
+    tiny_backend_env,
+)
 from testkit.waiting import NotInTime, until, until_ready, wait_for_status, wait_until
 
 
@@ -66,13 +71,8 @@ class _ReadyAfter(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def becomes_ready() -> Iterator[str]:
     handler = type("Handler", (_ReadyAfter,), {"answered": itertools.count()})
-    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{LOOPBACK}:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)) as port:
+        yield f"http://{LOOPBACK}:{port}"
 
 
 def test_wait_for_status_returns_the_awaited_answer(becomes_ready: str) -> None:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import yaml
 
-from testkit.servers import LOOPBACK, REPO_ROOT
+from testkit.servers import LOOPBACK, REPO_ROOT, serving
 from testkit.traefik import running_traefik
 
 MIDDLEWARES_FILE = REPO_ROOT / "traefik" / "dynamic" / "middlewares.yml"
@@ -73,13 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[_CountingServer]:
     server = _CountingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")

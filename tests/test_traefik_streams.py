@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from testkit.servers import LOOPBACK, REPO_ROOT
+from testkit.servers import LOOPBACK, REPO_ROOT, serving
 from testkit.traefik import PROXYING_SECTIONS, proxying_settings, running_traefik
 
 #: Streams per run: at the default proxy's cut rate here (about 1 in 180 at 16 at once, more
@@ -86,14 +86,8 @@ class _QuietServer(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def upstream_url() -> Iterator[str]:
-    server = _QuietServer((LOOPBACK, 0), _StreamingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_QuietServer((LOOPBACK, 0), _StreamingHandler)) as port:
+        yield f"http://{LOOPBACK}:{port}"
 
 
 @pytest.fixture(scope="module")

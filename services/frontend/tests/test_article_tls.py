@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,8 @@ from cryptography.x509.oid import NameOID
 from frontend.articles.addresses import AllowedHost
 from frontend.articles.errors import ArticleError
 from frontend.articles.fetching import Fetcher, FetchPolicy, open_http_client
+
+from testkit.servers import serving
 
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
@@ -91,18 +92,8 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSite]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield TlsSite(
-            server.server_address[1],
-            ca.public_bytes(serialization.Encoding.PEM),
-            server_names,
-            hosts,
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield TlsSite(port, ca.public_bytes(serialization.Encoding.PEM), server_names, hosts)
 
 
 @pytest.fixture
