@@ -26,19 +26,14 @@ from tests.swarm.engine import (
     start_dockerd,
     stop_dockerd,
 )
-from tests.swarm.images import python_base_image, standin_image, try_pull
-from tests.swarm.project_images import ProjectImages, build_backend, build_frontend
+from tests.swarm.project_images import ProjectImages
+from tests.swarm.stack_images import build_stack_images
 
 logger = logging.getLogger(__name__)
 
 # Local names on the host's engine only; the cluster's registry gets its own names.
 HOST_REGISTRY = "unlimited-translation-cluster"
 HOST_TAG = "cluster"
-OFFICIAL = {
-    "traefik": "traefik:v3.7",
-    "mysql": "mysql:8.4",
-    "prometheus": "prom/prometheus:v2.53.4",
-}
 
 
 @dataclass
@@ -51,23 +46,16 @@ class PushedImages:
 
 def build_all(repo_root: Path, model_dir: Path, workdir: Path, notes: list[str]) -> dict[str, str]:
     """Build (or reuse) every image the test stack needs; return host references by name."""
-    base = python_base_image(workdir, notes)
-    found: dict[str, str] = {}
-    for name, official in OFFICIAL.items():
-        if try_pull(official):
-            found[name] = official
-            continue
-        extra = {"traefik": repo_root / ".venv" / "bin" / "traefik"} if name == "traefik" else {}
-        found[name] = standin_image(name, base, workdir, extra)
-        notes.append(f"{name}: no registry reachable, using stand-in {found[name]}")
     project = ProjectImages(HOST_REGISTRY, HOST_TAG)
-    build_backend(project, repo_root, model_dir, base, workdir)
-    build_frontend(project, repo_root, base)
-    found["backend"] = project.ref("backend")
-    found["frontend"] = project.ref("frontend")
-    found["frontend-next"] = project.ref("frontend", "-next")
-    found["frontend-broken"] = project.ref("frontend", "-broken")
-    return found
+    built = build_stack_images(repo_root, model_dir, workdir, project)
+    notes.extend(built.notes)
+    return {
+        **{name: ref for name, ref in built.infrastructure.items() if name != "python"},
+        "backend": project.ref("backend"),
+        "frontend": project.ref("frontend"),
+        "frontend-next": project.ref("frontend", "-next"),
+        "frontend-broken": project.ref("frontend", "-broken"),
+    }
 
 
 def push(reference: str, registry: str, path: str) -> str:

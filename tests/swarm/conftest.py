@@ -20,8 +20,8 @@ from testkit.servers import REPO_ROOT, free_port
 from tests.swarm import deployment, stack
 from tests.swarm.client import first_translation
 from tests.swarm.engine import Engine, acquire_engine, release_engine
-from tests.swarm.images import python_base_image, standin_image, try_pull
-from tests.swarm.project_images import ProjectImages, build_backend, build_frontend
+from tests.swarm.project_images import ProjectImages
+from tests.swarm.stack_images import StackImages, build_stack_images
 from tests.swarm.summary import SwarmSummary
 
 SUMMARY_KEY = pytest.StashKey[SwarmSummary]()
@@ -33,11 +33,6 @@ STACK_NAME = "translate-e2e"
 REGISTRY = "unlimited-translation-e2e"
 TAG = "e2e"
 CONVERGE_TIMEOUT_S = 600.0
-OFFICIAL = {
-    "traefik": "traefik:v3.7",
-    "mysql": "mysql:8.4",
-    "prometheus": "prom/prometheus:v2.53.4",
-}
 EXPECTED_SERVICES = ("traefik", "mysql", "backend", "frontend", "fetcher")
 
 
@@ -90,37 +85,27 @@ def swarm_engine(test_output_dir: Path, swarm_summary: SwarmSummary) -> Iterator
 
 
 @pytest.fixture(scope="package")
-def infrastructure_images(swarm_engine: Engine, swarm_summary: SwarmSummary) -> dict[str, str]:
-    """Return the Python base, Traefik and MySQL images: official when pullable, else stand-ins."""
-    started = time.monotonic()
-    notes = swarm_summary.notes
-    base = python_base_image(WORKDIR, notes)
-    found = {"python": base}
-    for name, official in OFFICIAL.items():
-        if try_pull(official):
-            found[name] = official
-            continue
-        extra = {"traefik": REPO_ROOT / ".venv" / "bin" / "traefik"} if name == "traefik" else {}
-        found[name] = standin_image(name, base, WORKDIR, extra)
-        notes.append(f"{name}: no registry reachable, using stand-in {found[name]}")
-    swarm_summary.time("base and stand-in images", time.monotonic() - started)
-    return found
+def stack_images(
+    swarm_engine: Engine, tiny_model: Path, swarm_summary: SwarmSummary
+) -> StackImages:
+    """Build the base, stand-in and project images (the backend with the tiny model inside)."""
+    built = build_stack_images(REPO_ROOT, tiny_model, WORKDIR, ProjectImages(REGISTRY, TAG))
+    swarm_summary.notes.extend(built.notes)
+    for what, seconds in built.timings_s.items():
+        swarm_summary.time(what, seconds)
+    return built
 
 
 @pytest.fixture(scope="package")
-def project_images(
-    infrastructure_images: dict[str, str], tiny_model: Path, swarm_summary: SwarmSummary
-) -> ProjectImages:
-    """Build the backend (tiny model inside) and frontend images from their Dockerfiles."""
-    started = time.monotonic()
-    images = ProjectImages(REGISTRY, TAG)
-    base = infrastructure_images["python"]
-    build_backend(images, REPO_ROOT, tiny_model, base, WORKDIR)
-    build_frontend(images, REPO_ROOT, base)
-    swarm_summary.time(
-        "project images (backend, frontend, next, broken)", time.monotonic() - started
-    )
-    return images
+def infrastructure_images(stack_images: StackImages) -> dict[str, str]:
+    """Return the Python base, Traefik and MySQL images: official when pullable, else stand-ins."""
+    return stack_images.infrastructure
+
+
+@pytest.fixture(scope="package")
+def project_images(stack_images: StackImages) -> ProjectImages:
+    """Return the references of the backend and frontend images built from their Dockerfiles."""
+    return stack_images.project
 
 
 @pytest.fixture(scope="package")
