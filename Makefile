@@ -70,14 +70,12 @@ lint: install ## Lint code, types, YAML, Dockerfiles and workflows
 	$(BIN)/zizmor --offline --min-severity medium .github
 
 .PHONY: test
-test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm)
+test: install system-deps browser-deps $(TINY_MODEL)/config.json lint ## Run every test (lint, unit, integration, browser, Swarm, cluster)
 	mkdir -p $(TEST_OUTPUT)
-# Not yet the simulated cluster (make test-cluster): inside make test (as a second run without
-# coverage) a fresh-clone .ci/run took 30.2 minutes, over the budget; see docs/operations.md.
-# Branch coverage of both services (pyproject.toml: the servers the tests start count too); the run
-# fails under the floor, [tool.coverage.report] fail_under.
-	$(BIN)/pytest -m "not cluster" --junitxml=$(TEST_OUTPUT)/junit.xml \
-		--cov --cov-report=term --cov-report=xml:$(TEST_OUTPUT)/coverage.xml $(PYTEST_ARGS)
+# Two pytest runs side by side (tests/suites.py says why and how): everything without Docker,
+# with branch coverage (fails under [tool.coverage.report] fail_under); beside it the single-node
+# Swarm, then the simulated cluster. Each run's log: $(TEST_OUTPUT)/logs/pytest-<run>.log.
+	$(BIN)/python -m tests.suites $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: install $(TINY_MODEL)/config.json ## Run the tests that need no browser and no Swarm

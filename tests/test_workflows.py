@@ -157,7 +157,7 @@ def test_ci_runs_exactly_what_a_person_runs_and_keeps_the_reports() -> None:
     assert [step.get("run") for step in jobs["lint"]["steps"] if "run" in step] == ["make lint"]
     upload = next(s for s in jobs["test"]["steps"] if "upload-artifact" in s.get("uses", ""))
     # The logs hold the services' and the Swarm test's diagnostics.
-    for kept in ("junit.xml", "screenshots/", "logs/"):
+    for kept in ("junit.xml", "junit-docker.xml", "screenshots/", "logs/"):
         assert f"test-output/{kept}" in upload["with"]["path"]
 
 
